@@ -1,0 +1,62 @@
+# podmigrate: `make` builds build/podmigrate, `make test` runs every test.
+# SANITIZE=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer into build/asan.
+
+CC      ?= cc
+PKGS    := libpq libmariadb sqlite3
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm
+
+ifeq ($(SANITIZE),1)
+BUILD   := build/asan
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   := build
+endif
+
+SRCS    := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS    := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
+LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+
+.PHONY: all test check unit-test demo clean
+
+all: $(BUILD)/podmigrate
+
+$(BUILD)/podmigrate: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj:
+	mkdir -p $@
+
+$(BUILD)/unit_tests: $(UNIT_SRCS) $(LIB_OBJS) $(wildcard src/*.h)
+	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $(UNIT_SRCS) $(LIB_OBJS) $(LDLIBS)
+
+unit-test: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+# Every test: unit tests, then export/import against real SQLite, MariaDB and
+# PostgreSQL servers started for the run (tests/run.sh). The tests run the
+# AddressSanitizer/UBSan build, so a memory error anywhere fails them.
+test:
+	$(MAKE) SANITIZE=1 check
+
+# The same tests with the current build flags (make check, or make SANITIZE=1 check).
+check: $(BUILD)/podmigrate $(BUILD)/unit_tests
+	tests/run.sh $(BUILD)
+
+# The demo: a generated Pod v3 SQLite database, exported to JSON.
+demo: $(BUILD)/podmigrate
+	scripts/demo.sh $(BUILD)
+
+clean:
+	rm -rf build

@@ -1,0 +1,26 @@
+/* Shared pieces of the command-line layer: exit codes, signals, option helpers. */
+#ifndef PODMIGRATE_CLI_H
+#define PODMIGRATE_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#define PODMIGRATE_VERSION "0.1.0"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,   /* nothing changed: the target is as it was */
+	EXIT_USAGE = 2,
+	EXIT_REJECTED = 3, /* import completed, some rows were rejected */
+};
+
+/* Set by SIGINT/SIGTERM; long loops check it and stop cleanly. */
+extern volatile sig_atomic_t cli_interrupted;
+void cli_install_signal_handlers(void);
+
+/* Parses a whole non-negative number for an option; logs and returns false if invalid. */
+bool cli_parse_count(const char *option, const char *text, int max, int *value);
+
+int cmd_export(int argc, char **argv);
+
+#endif

@@ -1,0 +1,153 @@
+#include "db.h"
+
+#include "log.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Each backend allocates its own struct whose first member is a Db. */
+Db *db_sqlite_new(void);
+Db *db_pgsql_new(void);
+Db *db_mysql_new(void);
+
+Db *db_open(const char *text, DbOpenMode mode)
+{
+	DbUrl url;
+	if (!db_url_parse(text, &url)) {
+		db_url_free(&url);
+		return NULL;
+	}
+	Db *db;
+	switch (url.engine) {
+	case DB_ENGINE_SQLITE: db = db_sqlite_new(); break;
+	case DB_ENGINE_PGSQL: db = db_pgsql_new(); break;
+	default: db = db_mysql_new(); break;
+	}
+	db->display = xstrdup(url.redacted);
+	bool ok = db->ops->connect(db, &url, mode);
+	db_url_free(&url);
+	if (!ok) {
+		db_close(db);
+		return NULL;
+	}
+	log_debug("connected to %s (%s)", db->display, db->ops->engine_name);
+	return db;
+}
+
+void db_close(Db *db)
+{
+	if (!db)
+		return;
+	char *display = db->display;
+	db->ops->close(db); /* frees the backend struct */
+	free(display);
+}
+
+const char *db_engine_name(const Db *db) { return db->ops->engine_name; }
+const char *db_display(const Db *db) { return db->display; }
+
+bool db_exec(Db *db, const char *sql)
+{
+	log_debug("%s: %s", db->ops->engine_name, sql);
+	return db->ops->exec(db, sql);
+}
+
+bool db_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
+{
+	log_debug("%s: %s", db->ops->engine_name, sql);
+	return db->ops->query(db, sql, fn, ctx);
+}
+
+bool db_list_tables(Db *db, StrList *tables) { return db->ops->list_tables(db, tables); }
+
+bool db_list_columns(Db *db, const char *table, DbColumns *columns)
+{
+	if (!db->ops->list_columns(db, table, columns))
+		return false;
+	for (size_t i = 0; i < columns->count; i++)
+		columns->items[i].kind = column_kind_from_type(columns->items[i].type);
+	return true;
+}
+
+bool db_begin_snapshot(Db *db) { return db->ops->begin_snapshot(db); }
+bool db_begin(Db *db) { return db->ops->begin(db); }
+bool db_commit(Db *db) { return db->ops->commit(db); }
+bool db_rollback(Db *db) { return db->ops->rollback(db); }
+void db_quote_ident(Db *db, StrBuf *sb, const char *name) { db->ops->quote_ident(sb, name); }
+void db_quote_literal(Db *db, StrBuf *sb, const char *text) { db->ops->quote_literal(sb, text); }
+void db_select_expr(Db *db, StrBuf *sb, const DbColumn *c) { db->ops->select_expr(sb, c); }
+void db_order_expr(Db *db, StrBuf *sb, const DbColumn *c) { db->ops->order_expr(sb, c); }
+
+void db_columns_add(DbColumns *columns, const char *name, const char *type, bool not_null,
+                    bool primary_key)
+{
+	columns->items = xrealloc(columns->items, (columns->count + 1) * sizeof(DbColumn));
+	DbColumn *c = &columns->items[columns->count++];
+	c->name = xstrdup(name);
+	c->type = xstrdup(type ? type : "");
+	c->kind = column_kind_from_type(c->type);
+	c->not_null = not_null;
+	c->primary_key = primary_key;
+}
+
+void db_columns_free(DbColumns *columns)
+{
+	for (size_t i = 0; i < columns->count; i++) {
+		free(columns->items[i].name);
+		free(columns->items[i].type);
+	}
+	free(columns->items);
+	columns->items = NULL;
+	columns->count = 0;
+}
+
+static bool contains(const char *haystack, const char *needle)
+{
+	return strstr(haystack, needle) != NULL;
+}
+
+ColumnKind column_kind_from_type(const char *type)
+{
+	char lower[128];
+	size_t n = 0;
+	for (; type[n] && n + 1 < sizeof(lower); n++)
+		lower[n] = (char)tolower((unsigned char)type[n]);
+	lower[n] = '\0';
+
+	/* Order matters: "interval" and "point" contain "int", "datetime" contains "date". */
+	if (strncmp(lower, "tinyint(1)", 10) == 0 || strncmp(lower, "bool", 4) == 0)
+		return COL_BOOL;
+	if (contains(lower, "interval"))
+		return COL_DURATION;
+	if (contains(lower, "timestamp") || contains(lower, "datetime"))
+		return COL_DATETIME;
+	if (contains(lower, "date"))
+		return COL_DATE;
+	if (contains(lower, "time"))
+		return COL_TIME;
+	if (contains(lower, "uuid"))
+		return COL_UUID;
+	if (contains(lower, "json"))
+		return COL_JSON;
+	if (contains(lower, "int") || contains(lower, "serial"))
+		return COL_INT;
+	if (contains(lower, "double") || contains(lower, "float") || contains(lower, "real"))
+		return COL_FLOAT;
+	if (contains(lower, "numeric") || contains(lower, "decimal"))
+		return COL_DECIMAL;
+	if (contains(lower, "blob") || contains(lower, "bytea") || contains(lower, "binary"))
+		return COL_BINARY;
+	return COL_TEXT;
+}
+
+const char *column_kind_name(ColumnKind kind)
+{
+	static const char *const names[] = {
+		[COL_TEXT] = "text",     [COL_INT] = "integer",   [COL_BOOL] = "boolean",
+		[COL_FLOAT] = "float",   [COL_DECIMAL] = "decimal", [COL_DATETIME] = "datetime",
+		[COL_DATE] = "date",     [COL_TIME] = "time",     [COL_UUID] = "uuid",
+		[COL_DURATION] = "duration", [COL_JSON] = "json", [COL_BINARY] = "binary",
+	};
+	return names[kind];
+}

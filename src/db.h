@@ -1,0 +1,117 @@
+/*
+ * Backend-neutral database interface. The commands talk only to this; each
+ * engine (db_sqlite.c, db_pgsql.c, db_mysql.c) fills a DbOps table.
+ */
+#ifndef PODMIGRATE_DB_H
+#define PODMIGRATE_DB_H
+
+#include "db_url.h"
+#include "strbuf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What a column holds, derived from its catalog type on every engine. */
+typedef enum {
+	COL_TEXT,
+	COL_INT,
+	COL_BOOL,
+	COL_FLOAT,
+	COL_DECIMAL,
+	COL_DATETIME,
+	COL_DATE,
+	COL_TIME,
+	COL_UUID,
+	COL_DURATION, /* read as integer microseconds, whatever the engine stores */
+	COL_JSON,
+	COL_BINARY,
+} ColumnKind;
+
+typedef struct DbColumn {
+	char *name;
+	char *type; /* as the catalog spells it, e.g. "tinyint(1)", "timestamp with time zone" */
+	ColumnKind kind;
+	bool not_null;
+	bool primary_key;
+} DbColumn;
+
+typedef struct DbColumns {
+	DbColumn *items;
+	size_t count;
+} DbColumns;
+
+/* One value of a streamed row: data == NULL means SQL NULL. Valid only during the callback. */
+typedef struct DbValue {
+	const char *data;
+	size_t len;
+} DbValue;
+
+/* Called once per row; returning false stops the query (the callback logged why). */
+typedef bool (*DbRowFn)(void *ctx, const DbValue *values, size_t ncols);
+
+typedef enum {
+	DB_OPEN_READ,  /* export: the source is only read */
+	DB_OPEN_WRITE, /* import: the target is written */
+} DbOpenMode;
+
+typedef struct Db Db;
+
+typedef struct DbOps {
+	const char *engine_name;
+	bool (*connect)(Db *db, const DbUrl *url, DbOpenMode mode);
+	void (*close)(Db *db);
+	bool (*exec)(Db *db, const char *sql);
+	bool (*query)(Db *db, const char *sql, DbRowFn fn, void *ctx);
+	bool (*list_tables)(Db *db, StrList *tables);
+	bool (*list_columns)(Db *db, const char *table, DbColumns *columns);
+	bool (*begin_snapshot)(Db *db);
+	bool (*begin)(Db *db);
+	bool (*commit)(Db *db);
+	bool (*rollback)(Db *db);
+	void (*quote_ident)(StrBuf *sb, const char *name);
+	void (*quote_literal)(StrBuf *sb, const char *text);
+	/* SQL expression reading a column in the canonical form of its kind. */
+	void (*select_expr)(StrBuf *sb, const DbColumn *column);
+	/* SQL expression sorting a column the same way on every engine (bytewise for text). */
+	void (*order_expr)(StrBuf *sb, const DbColumn *column);
+} DbOps;
+
+struct Db {
+	const DbOps *ops;
+	char *display; /* connection string without password, for messages */
+	char *last_query; /* for error messages */
+};
+
+extern const DbOps db_sqlite_ops;
+extern const DbOps db_pgsql_ops;
+extern const DbOps db_mysql_ops;
+
+/* Parses the connection string, connects; logs and returns NULL on failure. */
+Db *db_open(const char *url, DbOpenMode mode);
+void db_close(Db *db);
+
+const char *db_engine_name(const Db *db);
+const char *db_display(const Db *db);
+
+bool db_exec(Db *db, const char *sql);
+bool db_query(Db *db, const char *sql, DbRowFn fn, void *ctx);
+bool db_list_tables(Db *db, StrList *tables);
+bool db_list_columns(Db *db, const char *table, DbColumns *columns);
+bool db_begin_snapshot(Db *db);
+bool db_begin(Db *db);
+bool db_commit(Db *db);
+bool db_rollback(Db *db);
+void db_quote_ident(Db *db, StrBuf *sb, const char *name);
+void db_quote_literal(Db *db, StrBuf *sb, const char *text);
+void db_select_expr(Db *db, StrBuf *sb, const DbColumn *column);
+void db_order_expr(Db *db, StrBuf *sb, const DbColumn *column);
+
+void db_columns_free(DbColumns *columns);
+/* Appends a column to the list (used by the backends). */
+void db_columns_add(DbColumns *columns, const char *name, const char *type, bool not_null,
+                    bool primary_key);
+/* Classifies a catalog type name the same way on every engine. */
+ColumnKind column_kind_from_type(const char *type);
+const char *column_kind_name(ColumnKind kind);
+
+#endif

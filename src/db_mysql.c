@@ -1,0 +1,245 @@
+/* MariaDB/MySQL backend (MariaDB Connector/C). Rows are streamed with mysql_use_result. */
+#include "db.h"
+#include "log.h"
+
+#include <mysql.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct MysqlDb {
+	Db base;
+	MYSQL *conn;
+	bool in_transaction;
+} MysqlDb;
+
+static MYSQL *conn_of(Db *db) { return ((MysqlDb *)db)->conn; }
+
+static bool my_exec(Db *db, const char *sql)
+{
+	MYSQL *conn = conn_of(db);
+	if (mysql_real_query(conn, sql, strlen(sql)) != 0) {
+		log_error("MariaDB: %s (in: %.200s)", mysql_error(conn), sql);
+		return false;
+	}
+	/* statements here return no rows, but drain any to keep the connection usable */
+	do {
+		MYSQL_RES *res = mysql_store_result(conn);
+		if (res)
+			mysql_free_result(res);
+	} while (mysql_next_result(conn) == 0);
+	return true;
+}
+
+static bool my_connect(Db *db, const DbUrl *url, DbOpenMode mode)
+{
+	(void)mode;
+	MysqlDb *m = (MysqlDb *)db;
+	m->conn = mysql_init(NULL);
+	if (!m->conn) {
+		log_error("MariaDB: cannot allocate a connection");
+		return false;
+	}
+	/* ~/.my.cnf [client] fills what the URL leaves out (password, socket, ...) */
+	mysql_optionsv(m->conn, MYSQL_READ_DEFAULT_GROUP, "client");
+	mysql_optionsv(m->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	const char *password = url->password;
+	if (!password)
+		password = getenv("MYSQL_PWD");
+	if (!mysql_real_connect(m->conn, url->host, url->user, password, url->database, url->port,
+	                        url->socket, 0)) {
+		log_error("cannot connect to MariaDB %s: %s", url->redacted, mysql_error(m->conn));
+		return false;
+	}
+	/*
+	 * UTC for TIMESTAMP columns (Django's DATETIME columns already hold UTC),
+	 * no backslash escapes so that quoting is the standard one.
+	 */
+	return my_exec(db, "SET time_zone = '+00:00', "
+	                   "sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'NO_BACKSLASH_ESCAPES')");
+}
+
+static void my_close(Db *db)
+{
+	MysqlDb *m = (MysqlDb *)db;
+	if (m->conn)
+		mysql_close(m->conn);
+	free(m);
+}
+
+static bool my_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
+{
+	MYSQL *conn = conn_of(db);
+	if (mysql_real_query(conn, sql, strlen(sql)) != 0) {
+		log_error("MariaDB: %s (in: %.200s)", mysql_error(conn), sql);
+		return false;
+	}
+	MYSQL_RES *res = mysql_use_result(conn);
+	if (!res) {
+		if (mysql_field_count(conn) == 0)
+			return true;
+		log_error("MariaDB: %s (in: %.200s)", mysql_error(conn), sql);
+		return false;
+	}
+	size_t ncols = mysql_num_fields(res);
+	DbValue *values = xmalloc(sizeof(DbValue) * (ncols ? ncols : 1));
+	bool ok = true;
+	MYSQL_ROW row;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		unsigned long *lengths = mysql_fetch_lengths(res);
+		for (size_t i = 0; i < ncols; i++) {
+			values[i].data = row[i];
+			values[i].len = row[i] ? lengths[i] : 0;
+		}
+		if (!fn(ctx, values, ncols)) {
+			ok = false;
+			break;
+		}
+	}
+	if (ok && mysql_errno(conn) != 0) {
+		log_error("MariaDB: %s (in: %.200s)", mysql_error(conn), sql);
+		ok = false;
+	}
+	mysql_free_result(res); /* also reads and drops the rest of an aborted result */
+	free(values);
+	return ok;
+}
+
+static void my_quote_literal(StrBuf *sb, const char *text)
+{
+	/* NO_BACKSLASH_ESCAPES is set on every connection: doubling quotes is enough */
+	sb_putc(sb, '\'');
+	for (const char *p = text; *p; p++) {
+		if (*p == '\'')
+			sb_putc(sb, '\'');
+		sb_putc(sb, *p);
+	}
+	sb_putc(sb, '\'');
+}
+
+static void my_quote_ident(StrBuf *sb, const char *name)
+{
+	sb_putc(sb, '`');
+	for (const char *p = name; *p; p++) {
+		if (*p == '`')
+			sb_putc(sb, '`');
+		sb_putc(sb, *p);
+	}
+	sb_putc(sb, '`');
+}
+
+static bool collect_first_column(void *ctx, const DbValue *values, size_t ncols)
+{
+	(void)ncols;
+	if (values[0].data) {
+		char *s = xstrndup(values[0].data, values[0].len);
+		strlist_add(ctx, s);
+		free(s);
+	}
+	return true;
+}
+
+static bool my_list_tables(Db *db, StrList *tables)
+{
+	return my_query(db,
+	                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+	                "AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+	                collect_first_column, tables);
+}
+
+static bool add_column_row(void *ctx, const DbValue *v, size_t ncols)
+{
+	(void)ncols;
+	char *name = xstrndup(v[0].data, v[0].len);
+	char *type = xstrndup(v[1].data, v[1].len);
+	bool not_null = v[2].len == 2 && memcmp(v[2].data, "NO", 2) == 0;
+	bool pk = v[3].len == 3 && memcmp(v[3].data, "PRI", 3) == 0;
+	db_columns_add(ctx, name, type, not_null, pk);
+	free(name);
+	free(type);
+	return true;
+}
+
+static bool my_list_columns(Db *db, const char *table, DbColumns *columns)
+{
+	StrBuf sql = STRBUF_INIT;
+	sb_puts(&sql, "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY "
+	              "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ");
+	my_quote_literal(&sql, table);
+	sb_puts(&sql, " ORDER BY ORDINAL_POSITION");
+	bool ok = my_query(db, sql.data, add_column_row, columns);
+	sb_free(&sql);
+	return ok;
+}
+
+static bool my_begin_snapshot(Db *db)
+{
+	if (!my_exec(db, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ") ||
+	    !my_exec(db, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"))
+		return false;
+	((MysqlDb *)db)->in_transaction = true;
+	return true;
+}
+
+static bool my_begin(Db *db)
+{
+	if (!my_exec(db, "START TRANSACTION"))
+		return false;
+	((MysqlDb *)db)->in_transaction = true;
+	return true;
+}
+
+static bool my_commit(Db *db)
+{
+	((MysqlDb *)db)->in_transaction = false;
+	return my_exec(db, "COMMIT");
+}
+
+static bool my_rollback(Db *db)
+{
+	MysqlDb *m = (MysqlDb *)db;
+	if (!m->in_transaction)
+		return true;
+	m->in_transaction = false;
+	return my_exec(db, "ROLLBACK");
+}
+
+static void my_select_expr(StrBuf *sb, const DbColumn *column)
+{
+	my_quote_ident(sb, column->name);
+}
+
+static void my_order_expr(StrBuf *sb, const DbColumn *column)
+{
+	/* the table collation (utf8mb4_unicode_ci) does not sort bytewise */
+	if (column->kind == COL_TEXT)
+		sb_puts(sb, "CAST(");
+	my_quote_ident(sb, column->name);
+	if (column->kind == COL_TEXT)
+		sb_puts(sb, " AS BINARY)");
+}
+
+const DbOps db_mysql_ops = {
+	.engine_name = "MariaDB",
+	.connect = my_connect,
+	.close = my_close,
+	.exec = my_exec,
+	.query = my_query,
+	.list_tables = my_list_tables,
+	.list_columns = my_list_columns,
+	.begin_snapshot = my_begin_snapshot,
+	.begin = my_begin,
+	.commit = my_commit,
+	.rollback = my_rollback,
+	.quote_ident = my_quote_ident,
+	.quote_literal = my_quote_literal,
+	.select_expr = my_select_expr,
+	.order_expr = my_order_expr,
+};
+
+Db *db_mysql_new(void)
+{
+	MysqlDb *m = xmalloc(sizeof(*m));
+	memset(m, 0, sizeof(*m));
+	m->base.ops = &db_mysql_ops;
+	return &m->base;
+}

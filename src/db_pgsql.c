@@ -1,0 +1,335 @@
+/* PostgreSQL backend (libpq). Rows are streamed with COPY ... TO STDOUT. */
+#include "db.h"
+#include "db_common.h"
+#include "log.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct PgDb {
+	Db base;
+	PGconn *conn;
+} PgDb;
+
+static PGconn *conn_of(Db *db) { return ((PgDb *)db)->conn; }
+
+/* libpq messages end with a newline; messages here are one line. */
+static const char *pg_error(PGconn *conn)
+{
+	static char buf[1024];
+	const char *msg = PQerrorMessage(conn);
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, msg, n);
+	buf[n] = '\0';
+	for (char *p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	return buf;
+}
+
+static void pg_notice(void *arg, const char *message)
+{
+	(void)arg;
+	log_debug("PostgreSQL: %s", message);
+}
+
+static bool pg_exec_quiet(PGconn *conn, const char *sql)
+{
+	PGresult *res = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	if (!ok)
+		log_error("PostgreSQL: %s (in: %.200s)", pg_error(conn), sql);
+	PQclear(res);
+	return ok;
+}
+
+static bool pg_connect(Db *db, const DbUrl *url, DbOpenMode mode)
+{
+	(void)mode;
+	PgDb *p = (PgDb *)db;
+	/* libpq itself reads PGPASSWORD, ~/.pgpass and PGSERVICE */
+	p->conn = PQconnectdb(url->conninfo);
+	if (PQstatus(p->conn) != CONNECTION_OK) {
+		log_error("cannot connect to PostgreSQL %s: %s", url->redacted, pg_error(p->conn));
+		return false;
+	}
+	PQsetNoticeProcessor(p->conn, pg_notice, NULL);
+	/* Datetimes in UTC, text in UTF-8, floats with all their digits. */
+	return pg_exec_quiet(p->conn, "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; "
+	                              "SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; "
+	                              "SET standard_conforming_strings = on");
+}
+
+static void pg_close(Db *db)
+{
+	PgDb *p = (PgDb *)db;
+	if (p->conn)
+		PQfinish(p->conn);
+	free(p);
+}
+
+static bool pg_exec(Db *db, const char *sql) { return pg_exec_quiet(conn_of(db), sql); }
+
+/* Undoes COPY text-format escaping in place; returns the new length. */
+static size_t copy_unescape(char *s, size_t len)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (c != '\\' || i + 1 >= len) {
+			s[out++] = c;
+			continue;
+		}
+		c = s[++i];
+		switch (c) {
+		case 'b': s[out++] = '\b'; break;
+		case 'f': s[out++] = '\f'; break;
+		case 'n': s[out++] = '\n'; break;
+		case 'r': s[out++] = '\r'; break;
+		case 't': s[out++] = '\t'; break;
+		case 'v': s[out++] = '\v'; break;
+		case 'x': {
+			int v = 0, digits = 0;
+			while (digits < 2 && i + 1 < len && strchr("0123456789abcdefABCDEF", s[i + 1]) && s[i + 1]) {
+				char h = s[++i];
+				v = v * 16 + (h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+				digits++;
+			}
+			s[out++] = (char)v;
+			break;
+		}
+		default:
+			if (c >= '0' && c <= '7') {
+				int v = c - '0', digits = 1;
+				while (digits < 3 && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '7') {
+					v = v * 8 + (s[++i] - '0');
+					digits++;
+				}
+				s[out++] = (char)v;
+			} else {
+				s[out++] = c; /* \\ and any other escaped character */
+			}
+		}
+	}
+	return out;
+}
+
+/* Splits one COPY text row into values (in place). */
+static size_t copy_split_row(char *line, size_t len, DbValue **values, size_t *cap)
+{
+	if (len && line[len - 1] == '\n')
+		len--;
+	size_t n = 0;
+	size_t start = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && line[i] != '\t')
+			continue;
+		if (n == *cap) {
+			*cap = *cap ? *cap * 2 : 32;
+			*values = xrealloc(*values, *cap * sizeof(DbValue));
+		}
+		char *field = line + start;
+		size_t flen = i - start;
+		if (flen == 2 && field[0] == '\\' && field[1] == 'N') {
+			(*values)[n].data = NULL;
+			(*values)[n].len = 0;
+		} else {
+			(*values)[n].data = field;
+			(*values)[n].len = copy_unescape(field, flen);
+		}
+		n++;
+		start = i + 1;
+	}
+	return n;
+}
+
+/* Ends an aborted COPY: ask the server to cancel, then read what is left. */
+static void copy_drain(PGconn *conn)
+{
+	PGcancel *cancel = PQgetCancel(conn);
+	if (cancel) {
+		char err[256];
+		PQcancel(cancel, err, sizeof(err));
+		PQfreeCancel(cancel);
+	}
+	char *buf;
+	while (PQgetCopyData(conn, &buf, 0) > 0)
+		PQfreemem(buf);
+	PGresult *res;
+	while ((res = PQgetResult(conn)) != NULL)
+		PQclear(res);
+}
+
+static bool pg_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
+{
+	PGconn *conn = conn_of(db);
+	StrBuf copy = STRBUF_INIT;
+	sb_printf(&copy, "COPY (%s) TO STDOUT", sql);
+	PGresult *res = PQexec(conn, copy.data);
+	sb_free(&copy);
+	if (PQresultStatus(res) != PGRES_COPY_OUT) {
+		log_error("PostgreSQL: %s (in: %.200s)", pg_error(conn), sql);
+		PQclear(res);
+		return false;
+	}
+	PQclear(res);
+
+	DbValue *values = NULL;
+	size_t cap = 0;
+	bool ok = true;
+	char *buf;
+	int n;
+	while ((n = PQgetCopyData(conn, &buf, 0)) > 0) {
+		size_t ncols = copy_split_row(buf, (size_t)n, &values, &cap);
+		bool go_on = fn(ctx, values, ncols);
+		PQfreemem(buf);
+		if (!go_on) {
+			copy_drain(conn);
+			free(values);
+			return false;
+		}
+	}
+	free(values);
+	if (n == -2) {
+		log_error("PostgreSQL: %s (in: %.200s)", pg_error(conn), sql);
+		ok = false;
+	}
+	while ((res = PQgetResult(conn)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && ok) {
+			log_error("PostgreSQL: %s (in: %.200s)", pg_error(conn), sql);
+			ok = false;
+		}
+		PQclear(res);
+	}
+	return ok;
+}
+
+/* Catalog queries: small results, one text parameter. */
+static bool pg_catalog_query(Db *db, const char *sql, const char *param, DbRowFn fn, void *ctx)
+{
+	PGconn *conn = conn_of(db);
+	const char *params[1] = {param};
+	PGresult *res = PQexecParams(conn, sql, param ? 1 : 0, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_error("PostgreSQL: %s (in: %.200s)", pg_error(conn), sql);
+		PQclear(res);
+		return false;
+	}
+	int nrows = PQntuples(res), ncols = PQnfields(res);
+	DbValue *values = xmalloc(sizeof(DbValue) * (size_t)(ncols ? ncols : 1));
+	bool ok = true;
+	for (int r = 0; r < nrows && ok; r++) {
+		for (int c = 0; c < ncols; c++) {
+			values[c].data = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+			values[c].len = (size_t)PQgetlength(res, r, c);
+		}
+		ok = fn(ctx, values, (size_t)ncols);
+	}
+	free(values);
+	PQclear(res);
+	return ok;
+}
+
+static bool collect_first_column(void *ctx, const DbValue *values, size_t ncols)
+{
+	(void)ncols;
+	if (values[0].data)
+		strlist_add(ctx, values[0].data);
+	return true;
+}
+
+static bool pg_list_tables(Db *db, StrList *tables)
+{
+	return pg_catalog_query(db,
+	                        "SELECT c.relname FROM pg_catalog.pg_class c "
+	                        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	                        "WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() "
+	                        "ORDER BY c.relname",
+	                        NULL, collect_first_column, tables);
+}
+
+static bool add_column_row(void *ctx, const DbValue *v, size_t ncols)
+{
+	(void)ncols;
+	db_columns_add(ctx, v[0].data, v[1].data, v[2].data[0] == 't', v[3].data[0] == 't');
+	return true;
+}
+
+static bool pg_list_columns(Db *db, const char *table, DbColumns *columns)
+{
+	return pg_catalog_query(
+		db,
+		"SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+		"EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = a.attrelid "
+		"        AND i.indisprimary AND a.attnum = ANY (i.indkey)) "
+		"FROM pg_catalog.pg_attribute a "
+		"WHERE a.attrelid = to_regclass(format('%I.%I', current_schema(), $1::text)) "
+		"AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+		table, add_column_row, columns);
+}
+
+static bool pg_begin_snapshot(Db *db)
+{
+	return pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+}
+
+static bool pg_begin(Db *db) { return pg_exec(db, "BEGIN"); }
+static bool pg_commit(Db *db) { return pg_exec(db, "COMMIT"); }
+
+static bool pg_rollback(Db *db)
+{
+	if (PQtransactionStatus(conn_of(db)) == PQTRANS_IDLE)
+		return true;
+	return pg_exec(db, "ROLLBACK");
+}
+
+static void pg_select_expr(StrBuf *sb, const DbColumn *column)
+{
+	if (column->kind == COL_DURATION) {
+		/* interval -> integer microseconds, what Django stores on the other engines */
+		sb_puts(sb, "(EXTRACT(EPOCH FROM ");
+		quote_ident_double(sb, column->name);
+		sb_puts(sb, ") * 1000000)::bigint");
+		return;
+	}
+	quote_ident_double(sb, column->name);
+}
+
+static void pg_order_expr(StrBuf *sb, const DbColumn *column)
+{
+	quote_ident_double(sb, column->name);
+	if (column->kind == COL_TEXT)
+		sb_puts(sb, " COLLATE \"C\"");
+}
+
+const DbOps db_pgsql_ops = {
+	.engine_name = "PostgreSQL",
+	.connect = pg_connect,
+	.close = pg_close,
+	.exec = pg_exec,
+	.query = pg_query,
+	.list_tables = pg_list_tables,
+	.list_columns = pg_list_columns,
+	.begin_snapshot = pg_begin_snapshot,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.quote_ident = quote_ident_double,
+	.quote_literal = quote_literal_standard,
+	.select_expr = pg_select_expr,
+	.order_expr = pg_order_expr,
+};
+
+Db *db_pgsql_new(void)
+{
+	PgDb *p = xmalloc(sizeof(*p));
+	memset(p, 0, sizeof(*p));
+	p->base.ops = &db_pgsql_ops;
+	return &p->base;
+}

@@ -1,0 +1,238 @@
+/* SQLite backend. */
+#include "db.h"
+#include "db_common.h"
+#include "log.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct SqliteDb {
+	Db base;
+	sqlite3 *conn;
+} SqliteDb;
+
+static sqlite3 *conn_of(Db *db) { return ((SqliteDb *)db)->conn; }
+
+/*
+ * Django registers this function on its SQLite connections, and Pod's meeting
+ * table has a CHECK constraint calling it: without it the table cannot be
+ * written. Datetimes are stored in UTC, so the date is the first 10 characters.
+ */
+static void django_datetime_cast_date(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	const unsigned char *text = sqlite3_value_text(argv[0]);
+	int n = sqlite3_value_bytes(argv[0]);
+	sqlite3_result_text(ctx, (const char *)text, n < 10 ? n : 10, SQLITE_TRANSIENT);
+}
+
+static bool sqlite_connect(Db *db, const DbUrl *url, DbOpenMode mode)
+{
+	SqliteDb *s = (SqliteDb *)db;
+	int flags = mode == DB_OPEN_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	int rc = sqlite3_open_v2(url->path, &s->conn, flags, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("cannot open SQLite database %s: %s", url->path,
+		          s->conn ? sqlite3_errmsg(s->conn) : sqlite3_errstr(rc));
+		return false;
+	}
+	sqlite3_busy_timeout(s->conn, 10000);
+	sqlite3_extended_result_codes(s->conn, 1);
+	rc = sqlite3_create_function(s->conn, "django_datetime_cast_date", 3,
+	                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+	                             django_datetime_cast_date, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("SQLite %s: cannot register django_datetime_cast_date: %s", url->path,
+		          sqlite3_errmsg(s->conn));
+		return false;
+	}
+	/* A file that is not a database only fails at the first read: check now. */
+	char *err = NULL;
+	rc = sqlite3_exec(s->conn, "SELECT count(*) FROM sqlite_master", NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		log_error("cannot read SQLite database %s: %s", url->path, err ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		return false;
+	}
+	return true;
+}
+
+static void sqlite_close(Db *db)
+{
+	SqliteDb *s = (SqliteDb *)db;
+	sqlite3_close(s->conn);
+	free(s);
+}
+
+static bool sqlite_exec(Db *db, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(conn_of(db), sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_error("SQLite: %s (in: %.200s)", err ? err : "unknown error", sql);
+		sqlite3_free(err);
+		return false;
+	}
+	return true;
+}
+
+/* Runs a statement, optionally binding one text parameter, streaming rows. */
+static bool sqlite_run(Db *db, const char *sql, const char *param, DbRowFn fn, void *ctx)
+{
+	sqlite3 *conn = conn_of(db);
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		log_error("SQLite: %s (in: %.200s)", sqlite3_errmsg(conn), sql);
+		return false;
+	}
+	if (param)
+		sqlite3_bind_text(stmt, 1, param, -1, SQLITE_STATIC);
+	int ncols = sqlite3_column_count(stmt);
+	DbValue *values = xmalloc(sizeof(DbValue) * (size_t)(ncols ? ncols : 1));
+	StrBuf numbers = STRBUF_INIT; /* text of the numeric values of the current row */
+	size_t *offsets = xmalloc(sizeof(size_t) * (size_t)(ncols ? ncols : 1));
+	bool ok = true;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		sb_reset(&numbers);
+		for (int i = 0; i < ncols; i++) {
+			offsets[i] = (size_t)-1;
+			switch (sqlite3_column_type(stmt, i)) {
+			case SQLITE_NULL:
+				values[i].data = NULL;
+				values[i].len = 0;
+				break;
+			case SQLITE_INTEGER:
+				offsets[i] = numbers.len;
+				sb_printf(&numbers, "%lld", (long long)sqlite3_column_int64(stmt, i));
+				values[i].len = numbers.len - offsets[i];
+				break;
+			case SQLITE_FLOAT:
+				/* sqlite3_column_text rounds to 15 digits: format it exactly ourselves */
+				offsets[i] = numbers.len;
+				format_double_shortest(&numbers, sqlite3_column_double(stmt, i));
+				values[i].len = numbers.len - offsets[i];
+				break;
+			default: {
+				const void *blob = sqlite3_column_blob(stmt, i);
+				values[i].len = (size_t)sqlite3_column_bytes(stmt, i);
+				values[i].data = blob ? blob : "";
+				break;
+			}
+			}
+		}
+		/* numbers may have moved while growing: point into it only now */
+		for (int i = 0; i < ncols; i++)
+			if (offsets[i] != (size_t)-1)
+				values[i].data = numbers.data + offsets[i];
+		if (!fn(ctx, values, (size_t)ncols)) {
+			ok = false;
+			break;
+		}
+	}
+	if (ok && rc != SQLITE_DONE) {
+		log_error("SQLite: %s (in: %.200s)", sqlite3_errmsg(conn), sql);
+		ok = false;
+	}
+	sqlite3_finalize(stmt);
+	free(values);
+	free(offsets);
+	sb_free(&numbers);
+	return ok;
+}
+
+static bool sqlite_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
+{
+	return sqlite_run(db, sql, NULL, fn, ctx);
+}
+
+static bool collect_first_column(void *ctx, const DbValue *values, size_t ncols)
+{
+	(void)ncols;
+	if (values[0].data) {
+		char *s = xstrndup(values[0].data, values[0].len);
+		strlist_add(ctx, s);
+		free(s);
+	}
+	return true;
+}
+
+static bool sqlite_list_tables(Db *db, StrList *tables)
+{
+	return sqlite_run(db,
+	                  "SELECT name FROM sqlite_master WHERE type = 'table' "
+	                  "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+	                  NULL, collect_first_column, tables);
+}
+
+static bool add_column_row(void *ctx, const DbValue *v, size_t ncols)
+{
+	(void)ncols;
+	char *name = xstrndup(v[0].data, v[0].len);
+	char *type = xstrndup(v[1].data ? v[1].data : "", v[1].len);
+	bool not_null = v[2].data && v[2].data[0] != '0';
+	bool pk = v[3].data && v[3].data[0] != '0';
+	db_columns_add(ctx, name, type, not_null, pk);
+	free(name);
+	free(type);
+	return true;
+}
+
+static bool sqlite_list_columns(Db *db, const char *table, DbColumns *columns)
+{
+	return sqlite_run(db, "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1) ORDER BY cid",
+	                  table, add_column_row, columns);
+}
+
+/* BEGIN takes its read lock at the first read and keeps it: one consistent snapshot. */
+static bool sqlite_begin_snapshot(Db *db) { return sqlite_exec(db, "BEGIN"); }
+static bool sqlite_begin(Db *db) { return sqlite_exec(db, "BEGIN IMMEDIATE"); }
+static bool sqlite_commit(Db *db) { return sqlite_exec(db, "COMMIT"); }
+
+static bool sqlite_rollback(Db *db)
+{
+	if (sqlite3_get_autocommit(conn_of(db)))
+		return true; /* nothing open (an error already rolled it back) */
+	return sqlite_exec(db, "ROLLBACK");
+}
+
+static void sqlite_select_expr(StrBuf *sb, const DbColumn *column)
+{
+	quote_ident_double(sb, column->name);
+}
+
+static void sqlite_order_expr(StrBuf *sb, const DbColumn *column)
+{
+	/* the default BINARY collation already sorts text bytewise */
+	quote_ident_double(sb, column->name);
+}
+
+const DbOps db_sqlite_ops = {
+	.engine_name = "SQLite",
+	.connect = sqlite_connect,
+	.close = sqlite_close,
+	.exec = sqlite_exec,
+	.query = sqlite_query,
+	.list_tables = sqlite_list_tables,
+	.list_columns = sqlite_list_columns,
+	.begin_snapshot = sqlite_begin_snapshot,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.quote_ident = quote_ident_double,
+	.quote_literal = quote_literal_standard,
+	.select_expr = sqlite_select_expr,
+	.order_expr = sqlite_order_expr,
+};
+
+Db *db_sqlite_new(void)
+{
+	SqliteDb *s = xmalloc(sizeof(*s));
+	memset(s, 0, sizeof(*s));
+	s->base.ops = &db_sqlite_ops;
+	return &s->base;
+}

@@ -1,0 +1,71 @@
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+static LogLevel threshold = LOG_INFO;
+static bool progress_visible;
+
+void log_set_level(LogLevel level) { threshold = level; }
+
+bool log_enabled(LogLevel level)
+{
+	return level >= threshold || (level == LOG_ERROR && threshold != LOG_SILENT);
+}
+
+static const char *level_prefix(LogLevel level)
+{
+	switch (level) {
+	case LOG_DEBUG: return "debug: ";
+	case LOG_WARN: return "warning: ";
+	case LOG_ERROR: return "error: ";
+	default: return "";
+	}
+}
+
+void log_msg(LogLevel level, const char *fmt, ...)
+{
+	if (!log_enabled(level))
+		return;
+	progress_clear();
+	va_list ap;
+	va_start(ap, fmt);
+	fputs(level >= LOG_WARN ? "podmigrate: " : "", stderr);
+	fputs(level_prefix(level), stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+bool progress_enabled(void) { return threshold <= LOG_INFO && isatty(STDERR_FILENO); }
+
+void progress_show(const char *fmt, ...)
+{
+	if (!progress_enabled())
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("\r\033[K", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+	progress_visible = true;
+}
+
+void progress_clear(void)
+{
+	if (!progress_visible)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	progress_visible = false;
+}
+
+double clock_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

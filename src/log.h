@@ -1,0 +1,35 @@
+/* Messages for the user (stderr) and a one-line progress display on a TTY. */
+#ifndef PODMIGRATE_LOG_H
+#define PODMIGRATE_LOG_H
+
+#include <stdbool.h>
+
+typedef enum {
+	LOG_DEBUG = 0,
+	LOG_INFO,
+	LOG_NOTICE,
+	LOG_WARN,
+	LOG_ERROR,
+	LOG_QUIET, /* only as a threshold: print nothing but errors */
+	LOG_SILENT /* only as a threshold: print nothing (unit tests) */
+} LogLevel;
+
+void log_set_level(LogLevel level);
+bool log_enabled(LogLevel level);
+void log_msg(LogLevel level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+/* Progress lines are only drawn when stderr is a terminal and not quiet. */
+bool progress_enabled(void);
+void progress_show(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void progress_clear(void);
+
+/* Monotonic clock in seconds, for timings and rates. */
+double clock_now(void);
+
+#endif

@@ -1,0 +1,48 @@
+/* podmigrate: move an Esup-Pod database from Pod v3.8 to Pod v4. */
+#include "cli.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void main_usage(FILE *out)
+{
+	fputs("Usage: podmigrate COMMAND [options]\n"
+	      "\n"
+	      "Moves the database of an Esup-Pod video platform from Pod v3.8 to Pod v4, on\n"
+	      "MariaDB/MySQL, PostgreSQL or SQLite, in two steps:\n"
+	      "\n"
+	      "  export   read the Pod v3 database into one JSON file\n"
+	      "           (data_from_v3_to_v4/v3_exported_tables.json)\n"
+	      "\n"
+	      "Run 'podmigrate COMMAND --help' for the options of a command.\n"
+	      "\n"
+	      "Example:\n"
+	      "  podmigrate export --db mysql://pod@localhost/pod_v3\n"
+	      "\n"
+	      "Options:\n"
+	      "  -h, --help       show this help\n"
+	      "  -V, --version    show the version\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *command = argv[1];
+	if (!strcmp(command, "-h") || !strcmp(command, "--help") || !strcmp(command, "help")) {
+		main_usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(command, "-V") || !strcmp(command, "--version")) {
+		printf("podmigrate %s\n", PODMIGRATE_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(command, "export"))
+		return cmd_export(argc - 1, argv + 1);
+	log_error("unknown command '%s' (try 'podmigrate --help')", command);
+	return EXIT_USAGE;
+}

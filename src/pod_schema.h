@@ -1,0 +1,22 @@
+/* What podmigrate knows of Pod's schema: the tables moved from v3 to v4, in order. */
+#ifndef PODMIGRATE_POD_SCHEMA_H
+#define PODMIGRATE_POD_SCHEMA_H
+
+#include <stddef.h>
+
+/* The tables of upstream's export list, in its order (tags pseudo-tables excluded). */
+extern const char *const pod_v3_tables[];
+extern const size_t pod_v3_table_count;
+
+/* The two pseudo-tables that carry the tags from django-tagging to tagulous. */
+typedef struct PodTagSource {
+	const char *table;     /* pseudo-table name in the JSON file */
+	const char *id_column; /* "video_id" / "recorder_id" */
+	const char *app_label; /* django_content_type of the tagged model */
+	const char *model;
+} PodTagSource;
+
+extern const PodTagSource pod_tag_sources[];
+extern const size_t pod_tag_source_count;
+
+#endif

@@ -1,0 +1,222 @@
+"""Shared helpers of the podmigrate integration tests: real databases, the real binary.
+
+Each engine is a small class that creates a fresh database, loads a Pod schema
+from tests/data and gives the URL podmigrate uses. Tests are plain functions
+registered with @test; run() prints one line per test and "N passed, N failed".
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+sys.path.insert(0, HERE)
+
+PODMIGRATE = os.environ.get("PODMIGRATE", os.path.join(HERE, "..", "build", "podmigrate"))
+WORK = tempfile.mkdtemp(prefix="podmigrate-tests.")
+
+
+def schema_path(version, engine):
+    return os.path.join(DATA, version, engine + ".sql")
+
+
+def sh(args, input=None, env=None, check=True, timeout=600):
+    """Runs a command; returns CompletedProcess with text output."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    res = subprocess.run(args, input=input, capture_output=True, text=True, env=full_env,
+                         timeout=timeout, errors="backslashreplace")
+    if check and res.returncode != 0:
+        raise AssertionError("command failed (%d): %s\n%s%s" % (
+            res.returncode, " ".join(args), res.stdout[-2000:], res.stderr[-4000:]))
+    return res
+
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def podmigrate(*args, env=None, timeout=600):
+    """Runs the binary under test; a sanitizer report fails the test whatever the exit status."""
+    res = sh([PODMIGRATE, *args], env=env, check=False, timeout=timeout)
+    for mark in SANITIZER_MARKS:
+        if mark in res.stderr:
+            raise AssertionError("sanitizer report from podmigrate %s:\n%s" % (" ".join(args), res.stderr[-6000:]))
+    return res
+
+
+class SqliteEngine:
+    name = "sqlite"
+    schema_name = "sqlite"
+
+    def create(self, dbname, version="v3.8.4"):
+        import gen_v3_data
+        import sqlite3
+        path = os.path.join(WORK, dbname + ".sqlite3")
+        if os.path.exists(path):
+            os.unlink(path)
+        conn = sqlite3.connect(path)
+        gen_v3_data.load_sqlite_schema(conn, schema_path(version, "sqlite"))
+        conn.commit()
+        conn.close()
+        self.path = path
+        return "sqlite:" + path
+
+    def run_sql(self, url, sql):
+        import gen_v3_data
+        import sqlite3
+        conn = sqlite3.connect(url[len("sqlite:"):])
+        gen_v3_data.register_sqlite_functions(conn)
+        conn.executescript(sql)
+        conn.commit()
+        conn.close()
+
+    def load_generated(self, url, mode, expected_out=None, extra=()):
+        # the generator makes the whole file, schema included
+        args = [sys.executable, os.path.join(HERE, "gen_v3_data.py"), "--engine", "sqlite",
+                "--mode", mode, "--sqlite-db", url[len("sqlite:"):], *extra]
+        if expected_out:
+            args += ["--expected-out", expected_out]
+        sh(args)
+
+
+class ServerEngine:
+    """MariaDB or PostgreSQL reached through PM_TEST_*_URL (tests/servers.sh)."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        parsed = urllib.parse.urlparse(base_url)
+        self.user, self.password = parsed.username, parsed.password
+        self.host, self.port = parsed.hostname, parsed.port
+
+    def url(self, dbname):
+        return self.base_url.rstrip("/") + "/" + dbname
+
+    def load_generated(self, url, mode, expected_out=None, extra=()):
+        sql_file = os.path.join(WORK, "gen-%s-%s.sql" % (self.name, mode))
+        args = [sys.executable, os.path.join(HERE, "gen_v3_data.py"), "--engine", self.name,
+                "--mode", mode, "--sql-out", sql_file, *extra]
+        if expected_out:
+            args += ["--expected-out", expected_out]
+        sh(args)
+        # newline="": keep the CR characters of the data as they are
+        with open(sql_file, encoding="utf-8", newline="") as f:
+            self.run_sql(url, f.read())
+
+
+class MariadbEngine(ServerEngine):
+    name = "mariadb"
+
+    def client(self, db=None):
+        args = ["mariadb", "--no-defaults", "-h", self.host, "-P", str(self.port), "-u", self.user,
+                "--password=" + self.password, "--default-character-set=utf8mb4", "--batch"]
+        return args + ([db] if db else [])
+
+    def create(self, dbname, version="v3.8.4"):
+        sh(self.client(), input="DROP DATABASE IF EXISTS `%s`; CREATE DATABASE `%s` CHARACTER SET "
+           "utf8mb4 COLLATE utf8mb4_unicode_ci;" % (dbname, dbname))
+        with open(schema_path(version, "mariadb"), encoding="utf-8") as f:
+            sh(self.client(dbname), input=f.read())
+        return self.url(dbname)
+
+    def run_sql(self, url, sql):
+        sh(self.client(url.rsplit("/", 1)[1]), input=sql)
+
+
+class PostgresqlEngine(ServerEngine):
+    name = "postgresql"
+
+    def client(self, db="postgres"):
+        return ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", self.host, "-p", str(self.port),
+                "-U", self.user, "-d", db]
+
+    def pgenv(self):
+        return {"PGPASSWORD": self.password}
+
+    def create(self, dbname, version="v3.8.4"):
+        sh(self.client(), input='DROP DATABASE IF EXISTS "%s"; CREATE DATABASE "%s" ENCODING '
+           "'UTF8' TEMPLATE template0;" % (dbname, dbname), env=self.pgenv())
+        sh(self.client(dbname) + ["-f", schema_path(version, "postgresql")], env=self.pgenv())
+        return self.url(dbname)
+
+    def run_sql(self, url, sql):
+        sh(self.client(url.rsplit("/", 1)[1]), input=sql, env=self.pgenv())
+
+
+def engines():
+    """The engines available to this run: SQLite always, servers when configured."""
+    found = [SqliteEngine()]
+    if os.environ.get("PM_TEST_MYSQL_URL"):
+        found.append(MariadbEngine(os.environ["PM_TEST_MYSQL_URL"]))
+    if os.environ.get("PM_TEST_PG_URL"):
+        found.append(PostgresqlEngine(os.environ["PM_TEST_PG_URL"]))
+    return found
+
+
+def load_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+_tests = []
+
+
+def test(fn):
+    _tests.append(fn)
+    return fn
+
+
+def check(cond, message="check failed"):
+    if not cond:
+        raise AssertionError(message)
+
+
+def check_eq(actual, expected, what="value"):
+    if actual != expected:
+        raise AssertionError("%s differs:\n  got:      %r\n  expected: %r" % (
+            what, _short(actual), _short(expected)))
+
+
+def _short(v):
+    s = repr(v)
+    return s if len(s) < 600 else s[:600] + "..."
+
+
+def run(suite):
+    """Runs the registered tests (TESTS=substring filters them); prints the tally."""
+    only = os.environ.get("TESTS", "")
+    passed = failed = 0
+    for fn in _tests:
+        for label, call in _expand(fn):
+            if only and only not in label:
+                continue
+            started = time.monotonic()
+            try:
+                call()
+                passed += 1
+                print("ok   %-60s %6.2f s" % (label, time.monotonic() - started), flush=True)
+            except Exception:
+                failed += 1
+                print("FAIL %-60s %6.2f s" % (label, time.monotonic() - started), flush=True)
+                traceback.print_exc(file=sys.stdout)
+    if os.environ.get("KEEP_TEST_FILES"):
+        print("test files kept in", WORK)
+    else:
+        shutil.rmtree(WORK, ignore_errors=True)
+    print("%s: %d passed, %d failed" % (suite, passed, failed))
+    return failed == 0
+
+
+def _expand(fn):
+    """A test taking `engine` runs once per available engine."""
+    import inspect
+    params = inspect.signature(fn).parameters
+    if "engine" in params:
+        return [("%s[%s]" % (fn.__name__, e.name), (lambda e=e: fn(e))) for e in engines()]
+    return [(fn.__name__, fn)]

@@ -1,0 +1,107 @@
+#include "unit.h"
+
+#include "values.h"
+
+#include <stdlib.h>
+
+static const char *norm(bool (*fn)(const char *, size_t, StrBuf *), const char *in)
+{
+	static StrBuf out;
+	sb_reset(&out);
+	if (!fn(in, strlen(in), &out))
+		return "(refused)";
+	return out.data;
+}
+
+static char *as_json(ColumnKind kind, const char *in)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	JsonWriter w;
+	json_writer_init(&w, f, true, 0);
+	DbValue v = {in, in ? strlen(in) : 0};
+	const char *why;
+	bool ok = value_write_json(&w, kind, &v, &why);
+	fclose(f);
+	if (!ok) {
+		free(buf);
+		return strdup("(refused)");
+	}
+	return buf;
+}
+
+#define CHECK_JSON(kind, in, expected)           \
+	do {                                         \
+		char *j_ = as_json(kind, in);            \
+		CHECK_STR(j_, expected);                 \
+		free(j_);                                \
+	} while (0)
+
+void test_values(void)
+{
+	/* each engine's datetime text gives Django's canonical UTC form */
+	CHECK_STR(norm(value_normalize_datetime, "2024-03-05 10:20:30"), "2024-03-05 10:20:30");
+	CHECK_STR(norm(value_normalize_datetime, "2024-03-05 10:20:30.000000"), "2024-03-05 10:20:30");
+	CHECK_STR(norm(value_normalize_datetime, "2024-03-05 10:20:30.5"), "2024-03-05 10:20:30.500000");
+	CHECK_STR(norm(value_normalize_datetime, "2024-03-05 10:20:30.123456+00"), "2024-03-05 10:20:30.123456");
+	CHECK_STR(norm(value_normalize_datetime, "2024-03-05T10:20:30Z"), "2024-03-05 10:20:30");
+	CHECK_STR(norm(value_normalize_datetime, "2024-03-05 00:20:30+02:00"), "2024-03-04 22:20:30");
+	CHECK_STR(norm(value_normalize_datetime, "2024-12-31 23:30:00-01:00"), "2025-01-01 00:30:00");
+	CHECK_STR(norm(value_normalize_datetime, "2024-03-05 10:20"), "2024-03-05 10:20:00");
+	CHECK_STR(norm(value_normalize_datetime, "2024-02-30 10:20:30"), "(refused)");
+	CHECK_STR(norm(value_normalize_datetime, "2023-02-29 10:20:30"), "(refused)");
+	CHECK_STR(norm(value_normalize_datetime, "2024-03-05 10:20:30 junk"), "(refused)");
+	CHECK_STR(norm(value_normalize_datetime, "2024-03-05"), "(refused)");
+	CHECK_STR(norm(value_normalize_time, "10:20:30.000000"), "10:20:30");
+	CHECK_STR(norm(value_normalize_time, "10:20:30.000001"), "10:20:30.000001");
+	CHECK_STR(norm(value_normalize_time, "25:20:30"), "(refused)");
+	CHECK_STR(norm(value_normalize_date, "2024-02-29"), "2024-02-29");
+	CHECK_STR(norm(value_normalize_date, "2024-13-01"), "(refused)");
+	CHECK_STR(norm(value_normalize_uuid, "123E4567-E89B-12D3-A456-426614174000"),
+	          "123e4567e89b12d3a456426614174000");
+	CHECK_STR(norm(value_normalize_uuid, "123e4567e89b12d3a456426614174000"),
+	          "123e4567e89b12d3a456426614174000");
+	CHECK_STR(norm(value_normalize_uuid, "123e4567e89b12d3a45642661417400"), "(refused)");
+	CHECK_STR(norm(value_normalize_uuid, "123e4567e89b12d3a45642661417400g"), "(refused)");
+
+	CHECK_JSON(COL_INT, "9223372036854775807", "9223372036854775807");
+	CHECK_JSON(COL_INT, "-42", "-42");
+	CHECK_JSON(COL_INT, "4x", "(refused)");
+	CHECK_JSON(COL_INT, NULL, "null");
+	CHECK_JSON(COL_BOOL, "t", "true");
+	CHECK_JSON(COL_BOOL, "0", "false");
+	CHECK_JSON(COL_BOOL, "2", "(refused)");
+	CHECK_JSON(COL_FLOAT, "0.1", "0.1");
+	CHECK_JSON(COL_FLOAT, "0.30000000000000004", "0.30000000000000004");
+	CHECK_JSON(COL_FLOAT, "3", "3.0");
+	CHECK_JSON(COL_FLOAT, "1e300", "1e+300");
+	CHECK_JSON(COL_FLOAT, "NaN", "(refused)");
+	CHECK_JSON(COL_DECIMAL, "12.50", "12.50");
+	CHECK_JSON(COL_DECIMAL, "1.2.3", "(refused)");
+	CHECK_JSON(COL_DATETIME, "2024-03-05 10:20:30.120000+00", "\"2024-03-05 10:20:30.120000\"");
+	CHECK_JSON(COL_UUID, "123e4567-e89b-12d3-a456-426614174000", "\"123e4567e89b12d3a456426614174000\"");
+	CHECK_JSON(COL_DURATION, "5400000000", "5400000000");
+	CHECK_JSON(COL_TEXT, "\xe9t\xe9", "(refused)");
+	CHECK_JSON(COL_JSON, "[\"a\", \"\xc3\xa9\"]", "\"[\\\"a\\\", \\\"\\u00e9\\\"]\"");
+
+	/* catalog types of the three engines */
+	CHECK(column_kind_from_type("tinyint(1)") == COL_BOOL);
+	CHECK(column_kind_from_type("bool") == COL_BOOL);
+	CHECK(column_kind_from_type("boolean") == COL_BOOL);
+	CHECK(column_kind_from_type("smallint(5) unsigned") == COL_INT);
+	CHECK(column_kind_from_type("integer unsigned") == COL_INT);
+	CHECK(column_kind_from_type("bigint") == COL_INT);
+	CHECK(column_kind_from_type("datetime(6)") == COL_DATETIME);
+	CHECK(column_kind_from_type("timestamp with time zone") == COL_DATETIME);
+	CHECK(column_kind_from_type("time without time zone") == COL_TIME);
+	CHECK(column_kind_from_type("time(6)") == COL_TIME);
+	CHECK(column_kind_from_type("date") == COL_DATE);
+	CHECK(column_kind_from_type("interval") == COL_DURATION);
+	CHECK(column_kind_from_type("uuid") == COL_UUID);
+	CHECK(column_kind_from_type("jsonb") == COL_JSON);
+	CHECK(column_kind_from_type("character varying(100)") == COL_TEXT);
+	CHECK(column_kind_from_type("char(32)") == COL_TEXT);
+	CHECK(column_kind_from_type("inet") == COL_TEXT);
+	CHECK(column_kind_from_type("longtext") == COL_TEXT);
+}

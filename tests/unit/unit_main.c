@@ -1,0 +1,16 @@
+#include "unit.h"
+
+#include "log.h"
+
+int unit_passed, unit_failed;
+
+int main(void)
+{
+	log_set_level(LOG_SILENT);
+	test_json_writer();
+	test_values();
+	test_tags();
+	test_db_url();
+	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
+	return unit_failed ? 1 : 0;
+}
