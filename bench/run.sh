@@ -11,8 +11,9 @@
 #   --rss-scale S2   also export a data set of scale S2 (default 0.25) to show that
 #                    podmigrate's peak RSS does not grow with the database; none = skip
 #   --reps N         timed repetitions of each command, the median is reported (default 3)
-#   --reuse          keep a data set already loaded by an earlier run (same generator,
-#                    same schema, same scale, expected row counts) instead of reloading
+#   --reuse          keep a data set already loaded by an earlier run (same schema, same
+#                    scale, expected row counts) instead of reloading; only warns if
+#                    tests/gen_v3_data.py changed since
 #   --write-results  also write the report to bench/RESULTS.md
 #   --server-dir DIR data directory of the throwaway servers
 #                    (default /tmp/podmigrate-bench; kept between runs for --reuse)
@@ -41,7 +42,7 @@ die() {
 }
 log() { echo "bench: $*" >&2; }
 usage() {
-    sed -n '3,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -202,13 +203,15 @@ load_data() { # engine scale
 
 # ------------------------------------------------------------- measuring
 
-# Run "$@" under GNU time; stdout goes to $OUT. Sets ELAPSED (s) and RSS_KB.
+# Run "$@" under GNU time; stdout goes to $OUT. Sets ELAPSED (s), RSS_KB, CPU (s).
 timed() {
     local tf=$WORK/time.txt
     /usr/bin/time -v -o "$tf" "$@" >"$OUT"
     ELAPSED=$(awk -F': ' '/Elapsed \(wall clock\)/ {
         n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$tf")
     RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tf")
+    # Client CPU, to tell "podmigrate is busy" from "podmigrate waits for the server".
+    CPU=$(awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {printf "%.2f", u + s}' "$tf")
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 mb() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
@@ -350,16 +353,16 @@ for e in "${ENGINE_LIST[@]}"; do
     for ((i = 1; i <= REPS; i++)); do
         OUT=/dev/null timed "${PMCMD[@]}"
         pm_t+=("$ELAPSED") pm_r+=("$RSS_KB")
-        RAW+="| $e | $SCALE | $i | podmigrate | $ELAPSED | $(kb2mb "$RSS_KB") |"$'\n'
+        RAW+="| $e | $SCALE | $i | podmigrate | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
         log "$e run $i: podmigrate ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
         OUT=$native_out timed "${NATIVE[@]}"
         nt_t+=("$ELAPSED") nt_r+=("$RSS_KB")
-        RAW+="| $e | $SCALE | $i | $(native_name "$e") | $ELAPSED | $(kb2mb "$RSS_KB") |"$'\n'
+        RAW+="| $e | $SCALE | $i | $(native_name "$e") | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
         log "$e run $i: $(native_name "$e") ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
         if ((${#NATIVE2[@]})); then
             OUT=$native_out.2 timed "${NATIVE2[@]}"
             n2_t+=("$ELAPSED") n2_r+=("$RSS_KB")
-            RAW+="| $e | $SCALE | $i | $NATIVE2_NAME | $ELAPSED | $(kb2mb "$RSS_KB") |"$'\n'
+            RAW+="| $e | $SCALE | $i | $NATIVE2_NAME | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
             log "$e run $i: $NATIVE2_NAME ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
         fi
     done
@@ -400,7 +403,7 @@ for e in "${ENGINE_LIST[@]}"; do
         for ((i = 1; i <= REPS; i++)); do
             OUT=/dev/null timed "${SCMD[@]}"
             s_t+=("$ELAPSED") s_r+=("$RSS_KB")
-            RAW+="| $e | $RSS_SCALE | $i | podmigrate | $ELAPSED | $(kb2mb "$RSS_KB") |"$'\n'
+            RAW+="| $e | $RSS_SCALE | $i | podmigrate | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
         done
         R[$e.small_rows]=$(count_rows "$e" "$RSS_SCALE" "${TABLES[@]}")
         R[$e.small_s]=$(median "${s_t[@]}")
@@ -509,8 +512,10 @@ EOF
     echo
     echo "## Every timed run"
     echo
-    echo "| engine | scale | run | tool | s | peak RSS MB |"
-    echo "|---|---:|---:|---|---:|---:|"
+    echo "CPU s = user + system time of the client process (the server's CPU is not counted)."
+    echo
+    echo "| engine | scale | run | tool | wall s | CPU s | peak RSS MB |"
+    echo "|---|---:|---:|---|---:|---:|---:|"
     printf '%s' "$RAW"
 }
 

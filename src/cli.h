@@ -22,5 +22,6 @@ void cli_install_signal_handlers(void);
 bool cli_parse_count(const char *option, const char *text, int max, int *value);
 
 int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif

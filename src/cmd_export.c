@@ -38,6 +38,7 @@ typedef struct TableStream {
 	JsonWriter *w;
 	const char *table;
 	const DbColumns *columns;
+	StrBuf *keys;    /* each column's key, rendered once per table */
 	size_t pk_index; /* SIZE_MAX when the table has no single-column key */
 	uint64_t rows;
 	double started;
@@ -210,7 +211,7 @@ static bool write_table_row(void *ctx, const DbValue *values, size_t ncols)
 	for (size_t i = 0; i < ncols && i < ts->columns->count; i++) {
 		const DbColumn *col = &ts->columns->items[i];
 		const char *why;
-		json_key(ts->w, col->name, strlen(col->name));
+		json_key_prepared(ts->w, ts->keys[i].data, ts->keys[i].len);
 		if (!value_write_json(ts->w, col->kind, &values[i], &why)) {
 			report_bad_value(ts, values, col, &values[i], why);
 			return false;
@@ -270,13 +271,25 @@ static bool export_table(Db *db, JsonWriter *w, const char *table, ExportTotals 
 		}
 	if (pk_count != 1)
 		ts.pk_index = SIZE_MAX;
+	ts.keys = xmalloc(sizeof(StrBuf) * columns.count);
+	bool ok = true;
+	for (size_t i = 0; i < columns.count; i++) {
+		ts.keys[i] = (StrBuf)STRBUF_INIT;
+		if (!json_prepare_key(w, columns.items[i].name, strlen(columns.items[i].name), &ts.keys[i])) {
+			log_error("table %s: a column name is not valid UTF-8", table);
+			ok = false;
+		}
+	}
 	char *sql = build_select(db, table, &columns);
 	ts.started = ts.last_progress = clock_now();
 	json_key(w, table, strlen(table));
 	json_begin_array(w);
-	bool ok = db_query(db, sql, write_table_row, &ts);
+	ok = ok && db_query(db, sql, write_table_row, &ts);
 	json_end_array(w);
 	free(sql);
+	for (size_t i = 0; i < columns.count; i++)
+		sb_free(&ts.keys[i]);
+	free(ts.keys);
 	db_columns_free(&columns);
 	if (!ok) {
 		progress_clear();
@@ -448,9 +461,10 @@ int cmd_export(int argc, char **argv)
 	if (ok && !to_stdout)
 		ok = atomic_file_open(&out, opts.output, S_IRUSR | S_IWUSR);
 	if (ok) {
-		JsonWriter w;
+		static JsonWriter w; /* holds its 128 KiB buffer */
 		json_writer_init(&w, to_stdout ? stdout : out.fp, !opts.utf8, opts.indent);
 		ok = export_all(db, &w, &present, &totals);
+		json_writer_flush(&w);
 	}
 	if (ok && to_stdout && (fflush(stdout) != 0 || ferror(stdout))) {
 		log_error("cannot write to standard output");

@@ -79,6 +79,38 @@ void db_quote_literal(Db *db, StrBuf *sb, const char *text) { db->ops->quote_lit
 void db_select_expr(Db *db, StrBuf *sb, const DbColumn *c) { db->ops->select_expr(sb, c); }
 void db_order_expr(Db *db, StrBuf *sb, const DbColumn *c) { db->ops->order_expr(sb, c); }
 
+bool db_defer_constraints(Db *db) { return db->ops->defer_constraints(db); }
+
+bool db_reset_sequence(Db *db, const char *table, const DbColumn *column)
+{
+	return db->ops->reset_sequence(db, table, column);
+}
+
+DbLoader *db_load_begin(Db *db, const char *table, const DbColumns *columns)
+{
+	log_debug("%s: bulk load into %s (%zu columns)", db->ops->engine_name, table, columns->count);
+	return db->ops->load_begin(db, table, columns);
+}
+
+bool db_load_row(DbLoader *loader, const DbValue *values)
+{
+	if (!loader->db->ops->load_row(loader, values))
+		return false;
+	loader->rows++;
+	return true;
+}
+
+bool db_load_end(DbLoader *loader) { return loader->db->ops->load_end(loader); }
+void db_load_abort(DbLoader *loader) { loader->db->ops->load_abort(loader); }
+
+void db_loader_init(DbLoader *loader, Db *db, const char *table, const DbColumns *columns)
+{
+	loader->db = db;
+	loader->table = xstrdup(table);
+	loader->columns = columns;
+	loader->rows = 0;
+}
+
 void db_columns_add(DbColumns *columns, const char *name, const char *type, bool not_null,
                     bool primary_key)
 {

@@ -56,6 +56,14 @@ typedef enum {
 
 typedef struct Db Db;
 
+/* A bulk load in progress into one table (see db_load_begin). */
+typedef struct DbLoader {
+	Db *db;
+	char *table;
+	const DbColumns *columns; /* borrowed from the caller for the load's duration */
+	unsigned long long rows;  /* rows accepted so far */
+} DbLoader;
+
 typedef struct DbOps {
 	const char *engine_name;
 	bool (*connect)(Db *db, const DbUrl *url, DbOpenMode mode);
@@ -74,6 +82,15 @@ typedef struct DbOps {
 	void (*select_expr)(StrBuf *sb, const DbColumn *column);
 	/* SQL expression sorting a column the same way on every engine (bytewise for text). */
 	void (*order_expr)(StrBuf *sb, const DbColumn *column);
+	/* Foreign keys checked at commit (or, on MariaDB, not by the server at all). */
+	bool (*defer_constraints)(Db *db);
+	/* Moves the id sequence of a table past its largest id. */
+	bool (*reset_sequence)(Db *db, const char *table, const DbColumn *column);
+	/* The engine's bulk path: COPY FROM STDIN, multi-row INSERT, prepared statement. */
+	DbLoader *(*load_begin)(Db *db, const char *table, const DbColumns *columns);
+	bool (*load_row)(DbLoader *loader, const DbValue *values);
+	bool (*load_end)(DbLoader *loader);
+	void (*load_abort)(DbLoader *loader);
 } DbOps;
 
 struct Db {
@@ -105,6 +122,20 @@ void db_quote_ident(Db *db, StrBuf *sb, const char *name);
 void db_quote_literal(Db *db, StrBuf *sb, const char *text);
 void db_select_expr(Db *db, StrBuf *sb, const DbColumn *column);
 void db_order_expr(Db *db, StrBuf *sb, const DbColumn *column);
+
+bool db_defer_constraints(Db *db);
+bool db_reset_sequence(Db *db, const char *table, const DbColumn *column);
+
+/*
+ * Bulk load into table's columns (matched to the catalog by the caller).
+ * Values are in the canonical text of their column kind (see values.h);
+ * rows may be buffered until db_load_end, which reports the engine's refusal
+ * of any of them. Both db_load_end and db_load_abort free the loader.
+ */
+DbLoader *db_load_begin(Db *db, const char *table, const DbColumns *columns);
+bool db_load_row(DbLoader *loader, const DbValue *values);
+bool db_load_end(DbLoader *loader);
+void db_load_abort(DbLoader *loader);
 
 void db_columns_free(DbColumns *columns);
 /* Appends a column to the list (used by the backends). */

@@ -29,3 +29,17 @@ void format_double_shortest(StrBuf *sb, double value)
 	}
 	sb_puts(sb, buf);
 }
+
+void build_insert_head(StrBuf *sb, void (*quote_ident)(StrBuf *, const char *), const char *table,
+                       const DbColumns *columns)
+{
+	sb_puts(sb, "INSERT INTO ");
+	quote_ident(sb, table);
+	sb_puts(sb, " (");
+	for (size_t i = 0; i < columns->count; i++) {
+		if (i)
+			sb_puts(sb, ", ");
+		quote_ident(sb, columns->items[i].name);
+	}
+	sb_puts(sb, ") VALUES ");
+}

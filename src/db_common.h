@@ -11,4 +11,12 @@ void quote_literal_standard(StrBuf *sb, const char *text);
 /* Shortest decimal text that reads back as the same double (like Python's repr). */
 void format_double_shortest(StrBuf *sb, double value);
 
+/* Backends embed a DbLoader first in their loader struct and set it up with this. */
+#include "db.h"
+void db_loader_init(DbLoader *loader, Db *db, const char *table, const DbColumns *columns);
+
+/* "INSERT INTO t (c1, c2, ...) VALUES " with the engine's identifier quoting. */
+void build_insert_head(StrBuf *sb, void (*quote_ident)(StrBuf *, const char *), const char *table,
+                       const DbColumns *columns);
+
 #endif

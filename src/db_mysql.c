@@ -1,5 +1,6 @@
 /* MariaDB/MySQL backend (MariaDB Connector/C). Rows are streamed with mysql_use_result. */
 #include "db.h"
+#include "db_common.h"
 #include "log.h"
 
 #include <mysql.h>
@@ -218,6 +219,109 @@ static void my_order_expr(StrBuf *sb, const DbColumn *column)
 		sb_puts(sb, " AS BINARY)");
 }
 
+/*
+ * MariaDB cannot defer foreign keys: they are switched off for this session,
+ * and the importer checks the references itself before commit.
+ */
+static bool my_defer_constraints(Db *db) { return my_exec(db, "SET SESSION foreign_key_checks = 0"); }
+
+/*
+ * InnoDB moves AUTO_INCREMENT past any explicit id it stores, and ALTER TABLE
+ * would commit the import's transaction: nothing to do.
+ */
+static bool my_reset_sequence(Db *db, const char *table, const DbColumn *column)
+{
+	(void)db, (void)table, (void)column;
+	return true;
+}
+
+/* Multi-row INSERT statements capped by size, as mydumper does. */
+#define INSERT_MAX_BYTES (1024 * 1024)
+
+typedef struct MysqlLoader {
+	DbLoader base;
+	StrBuf head;      /* INSERT INTO t (...) VALUES */
+	StrBuf statement; /* head + the rows not yet sent */
+	unsigned long long first_row; /* 1-based number of the first buffered row */
+	size_t buffered;
+} MysqlLoader;
+
+static DbLoader *my_load_begin(Db *db, const char *table, const DbColumns *columns)
+{
+	MysqlLoader *l = xmalloc(sizeof(*l));
+	memset(l, 0, sizeof(*l));
+	db_loader_init(&l->base, db, table, columns);
+	build_insert_head(&l->head, my_quote_ident, table, columns);
+	l->first_row = 1;
+	return &l->base;
+}
+
+static bool my_flush(MysqlLoader *l)
+{
+	if (l->buffered == 0)
+		return true;
+	MYSQL *conn = conn_of(l->base.db);
+	if (mysql_real_query(conn, l->statement.data, l->statement.len) != 0) {
+		log_error("MariaDB refused a row of %s among rows %llu to %llu: %s", l->base.table,
+		          l->first_row, l->first_row + l->buffered - 1, mysql_error(conn));
+		return false;
+	}
+	l->first_row += l->buffered;
+	l->buffered = 0;
+	sb_reset(&l->statement);
+	return true;
+}
+
+static bool my_load_row(DbLoader *loader, const DbValue *values)
+{
+	MysqlLoader *l = (MysqlLoader *)loader;
+	if (l->buffered == 0)
+		sb_append(&l->statement, l->head.data, l->head.len);
+	else
+		sb_putc(&l->statement, ',');
+	sb_putc(&l->statement, '(');
+	for (size_t i = 0; i < loader->columns->count; i++) {
+		if (i)
+			sb_putc(&l->statement, ',');
+		if (!values[i].data) {
+			sb_puts(&l->statement, "NULL");
+			continue;
+		}
+		/* NO_BACKSLASH_ESCAPES: only quotes need doubling; NUL bytes pass as they are */
+		sb_putc(&l->statement, '\'');
+		const char *s = values[i].data;
+		size_t start = 0;
+		for (size_t k = 0; k < values[i].len; k++) {
+			if (s[k] != '\'')
+				continue;
+			sb_append(&l->statement, s + start, k + 1 - start);
+			sb_putc(&l->statement, '\'');
+			start = k + 1;
+		}
+		sb_append(&l->statement, s + start, values[i].len - start);
+		sb_putc(&l->statement, '\'');
+	}
+	sb_putc(&l->statement, ')');
+	l->buffered++;
+	return l->statement.len < INSERT_MAX_BYTES || my_flush(l);
+}
+
+static void my_load_abort(DbLoader *loader)
+{
+	MysqlLoader *l = (MysqlLoader *)loader;
+	sb_free(&l->head);
+	sb_free(&l->statement);
+	free(loader->table);
+	free(l);
+}
+
+static bool my_load_end(DbLoader *loader)
+{
+	bool ok = my_flush((MysqlLoader *)loader);
+	my_load_abort(loader);
+	return ok;
+}
+
 const DbOps db_mysql_ops = {
 	.engine_name = "MariaDB",
 	.connect = my_connect,
@@ -234,6 +338,12 @@ const DbOps db_mysql_ops = {
 	.quote_literal = my_quote_literal,
 	.select_expr = my_select_expr,
 	.order_expr = my_order_expr,
+	.defer_constraints = my_defer_constraints,
+	.reset_sequence = my_reset_sequence,
+	.load_begin = my_load_begin,
+	.load_row = my_load_row,
+	.load_end = my_load_end,
+	.load_abort = my_load_abort,
 };
 
 Db *db_mysql_new(void)

@@ -308,6 +308,178 @@ static void pg_order_expr(StrBuf *sb, const DbColumn *column)
 		sb_puts(sb, " COLLATE \"C\"");
 }
 
+/* Django declares its foreign keys DEFERRABLE INITIALLY DEFERRED: make sure of it. */
+static bool pg_defer_constraints(Db *db) { return pg_exec(db, "SET CONSTRAINTS ALL DEFERRED"); }
+
+static bool pg_reset_sequence(Db *db, const char *table, const DbColumn *column)
+{
+	StrBuf ident = STRBUF_INIT, sql = STRBUF_INIT;
+	quote_ident_double(&ident, table);
+	/* serial and identity columns both have a sequence pg_get_serial_sequence finds */
+	sb_puts(&sql, "SELECT setval(s, COALESCE((SELECT max(");
+	quote_ident_double(&sql, column->name);
+	sb_printf(&sql, ") FROM %s), 0) + 1, false) FROM pg_get_serial_sequence(", ident.data);
+	quote_literal_standard(&sql, ident.data);
+	sb_puts(&sql, ", ");
+	quote_literal_standard(&sql, column->name);
+	sb_puts(&sql, ") AS s WHERE s IS NOT NULL");
+	bool ok = pg_exec(db, sql.data);
+	sb_free(&ident);
+	sb_free(&sql);
+	return ok;
+}
+
+#define COPY_SEND_BYTES (256 * 1024)
+
+typedef struct PgLoader {
+	DbLoader base;
+	StrBuf buffer; /* COPY text rows not yet sent */
+} PgLoader;
+
+static DbLoader *pg_load_begin(Db *db, const char *table, const DbColumns *columns)
+{
+	PGconn *conn = conn_of(db);
+	StrBuf sql = STRBUF_INIT;
+	sb_puts(&sql, "COPY ");
+	quote_ident_double(&sql, table);
+	sb_puts(&sql, " (");
+	for (size_t i = 0; i < columns->count; i++) {
+		if (i)
+			sb_puts(&sql, ", ");
+		quote_ident_double(&sql, columns->items[i].name);
+	}
+	sb_puts(&sql, ") FROM STDIN");
+	PGresult *res = PQexec(conn, sql.data);
+	bool ok = PQresultStatus(res) == PGRES_COPY_IN;
+	if (!ok)
+		log_error("PostgreSQL: %s (in: %.200s)", pg_error(conn), sql.data);
+	PQclear(res);
+	sb_free(&sql);
+	if (!ok)
+		return NULL;
+	PgLoader *l = xmalloc(sizeof(*l));
+	db_loader_init(&l->base, db, table, columns);
+	l->buffer = (StrBuf)STRBUF_INIT;
+	return &l->base;
+}
+
+static void copy_escape(StrBuf *sb, const char *s, size_t len)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < len; i++) {
+		const char *esc;
+		switch (s[i]) {
+		case '\\': esc = "\\\\"; break;
+		case '\t': esc = "\\t"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		default: continue;
+		}
+		sb_append(sb, s + start, i - start);
+		sb_puts(sb, esc);
+		start = i + 1;
+	}
+	sb_append(sb, s + start, len - start);
+}
+
+/* Integer microseconds to the seconds PostgreSQL's interval input reads. */
+static bool append_interval(StrBuf *sb, const char *s, size_t len)
+{
+	char digits[32];
+	if (len == 0 || len >= sizeof(digits))
+		return false;
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	char *end;
+	long long micros = strtoll(digits, &end, 10);
+	if (*end)
+		return false;
+	long long whole = micros / 1000000, frac = micros % 1000000;
+	if (frac < 0)
+		frac = -frac;
+	sb_printf(sb, "%s%lld.%06lld", micros < 0 && whole == 0 ? "-" : "", whole, frac);
+	return true;
+}
+
+static bool pg_flush(PgLoader *l)
+{
+	if (l->buffer.len == 0)
+		return true;
+	PGconn *conn = conn_of(l->base.db);
+	if (PQputCopyData(conn, l->buffer.data, (int)l->buffer.len) != 1) {
+		log_error("PostgreSQL: %s (COPY into %s)", pg_error(conn), l->base.table);
+		return false;
+	}
+	sb_reset(&l->buffer);
+	return true;
+}
+
+static bool pg_load_row(DbLoader *loader, const DbValue *values)
+{
+	PgLoader *l = (PgLoader *)loader;
+	for (size_t i = 0; i < loader->columns->count; i++) {
+		const DbColumn *col = &loader->columns->items[i];
+		if (i)
+			sb_putc(&l->buffer, '\t');
+		if (!values[i].data) {
+			sb_puts(&l->buffer, "\\N");
+		} else if (col->kind == COL_DURATION) {
+			if (!append_interval(&l->buffer, values[i].data, values[i].len)) {
+				log_error("column %s: '%.*s' is not a duration in microseconds", col->name,
+				          (int)values[i].len, values[i].data);
+				return false;
+			}
+		} else {
+			if (memchr(values[i].data, '\0', values[i].len)) {
+				log_error("column %s: PostgreSQL text cannot hold a NUL character (\\u0000)", col->name);
+				return false;
+			}
+			copy_escape(&l->buffer, values[i].data, values[i].len);
+		}
+	}
+	sb_putc(&l->buffer, '\n');
+	return l->buffer.len < COPY_SEND_BYTES || pg_flush(l);
+}
+
+static void pg_load_free(PgLoader *l)
+{
+	sb_free(&l->buffer);
+	free(l->base.table);
+	free(l);
+}
+
+static bool pg_copy_finish(PGconn *conn, const char *error, const char *table)
+{
+	bool ok = PQputCopyEnd(conn, error) == 1;
+	PGresult *res;
+	while ((res = PQgetResult(conn)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			if (ok && !error)
+				log_error("PostgreSQL refused a row of %s: %s", table, pg_error(conn));
+			ok = false;
+		}
+		PQclear(res);
+	}
+	return ok && !error;
+}
+
+static bool pg_load_end(DbLoader *loader)
+{
+	PgLoader *l = (PgLoader *)loader;
+	PGconn *conn = conn_of(loader->db);
+	bool ok = pg_flush(l);
+	ok = pg_copy_finish(conn, ok ? NULL : "podmigrate stopped the load", loader->table) && ok;
+	pg_load_free(l);
+	return ok;
+}
+
+static void pg_load_abort(DbLoader *loader)
+{
+	PgLoader *l = (PgLoader *)loader;
+	pg_copy_finish(conn_of(loader->db), "podmigrate stopped the load", loader->table);
+	pg_load_free(l);
+}
+
 const DbOps db_pgsql_ops = {
 	.engine_name = "PostgreSQL",
 	.connect = pg_connect,
@@ -324,6 +496,12 @@ const DbOps db_pgsql_ops = {
 	.quote_literal = quote_literal_standard,
 	.select_expr = pg_select_expr,
 	.order_expr = pg_order_expr,
+	.defer_constraints = pg_defer_constraints,
+	.reset_sequence = pg_reset_sequence,
+	.load_begin = pg_load_begin,
+	.load_row = pg_load_row,
+	.load_end = pg_load_end,
+	.load_abort = pg_load_abort,
 };
 
 Db *db_pgsql_new(void)

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct SqliteDb {
 	Db base;
@@ -34,8 +35,20 @@ static void django_datetime_cast_date(sqlite3_context *ctx, int argc, sqlite3_va
 static bool sqlite_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 {
 	SqliteDb *s = (SqliteDb *)db;
-	int flags = mode == DB_OPEN_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-	int rc = sqlite3_open_v2(url->path, &s->conn, flags, NULL);
+	/*
+	 * Read-write even to export (never create: a wrong path is an error): a
+	 * hot journal left by a killed writer must be rolled back before reading.
+	 * query_only keeps the export from writing; a file we may not write is
+	 * opened read-only. One connection, one thread: no SQLite mutexes.
+	 */
+	int rc = sqlite3_open_v2(url->path, &s->conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK && mode == DB_OPEN_READ && access(url->path, F_OK) == 0) {
+		sqlite3_close(s->conn);
+		s->conn = NULL;
+		rc = sqlite3_open_v2(url->path, &s->conn, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	}
+	if (rc == SQLITE_OK && mode == DB_OPEN_READ)
+		rc = sqlite3_exec(s->conn, "PRAGMA query_only = ON", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		log_error("cannot open SQLite database %s: %s", url->path,
 		          s->conn ? sqlite3_errmsg(s->conn) : sqlite3_errstr(rc));
@@ -49,6 +62,10 @@ static bool sqlite_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 	if (rc != SQLITE_OK) {
 		log_error("SQLite %s: cannot register django_datetime_cast_date: %s", url->path,
 		          sqlite3_errmsg(s->conn));
+		return false;
+	}
+	if (mode == DB_OPEN_WRITE && sqlite3_exec(s->conn, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
+		log_error("SQLite %s: cannot enable foreign keys: %s", url->path, sqlite3_errmsg(s->conn));
 		return false;
 	}
 	/* A file that is not a database only fails at the first read: check now. */
@@ -108,7 +125,7 @@ static bool sqlite_run(Db *db, const char *sql, const char *param, DbRowFn fn, v
 				break;
 			case SQLITE_INTEGER:
 				offsets[i] = numbers.len;
-				sb_printf(&numbers, "%lld", (long long)sqlite3_column_int64(stmt, i));
+				sb_append_int64(&numbers, (long long)sqlite3_column_int64(stmt, i));
 				values[i].len = numbers.len - offsets[i];
 				break;
 			case SQLITE_FLOAT:
@@ -211,6 +228,80 @@ static void sqlite_order_expr(StrBuf *sb, const DbColumn *column)
 	quote_ident_double(sb, column->name);
 }
 
+/* Django turns foreign keys on for its SQLite connections; checked at commit here. */
+static bool sqlite_defer_constraints(Db *db)
+{
+	return sqlite_exec(db, "PRAGMA defer_foreign_keys = ON");
+}
+
+/* AUTOINCREMENT tables move sqlite_sequence past explicit ids by themselves. */
+static bool sqlite_reset_sequence(Db *db, const char *table, const DbColumn *column)
+{
+	(void)db, (void)table, (void)column;
+	return true;
+}
+
+typedef struct SqliteLoader {
+	DbLoader base;
+	sqlite3_stmt *stmt;
+} SqliteLoader;
+
+static DbLoader *sqlite_load_begin(Db *db, const char *table, const DbColumns *columns)
+{
+	StrBuf sql = STRBUF_INIT;
+	build_insert_head(&sql, quote_ident_double, table, columns);
+	sb_putc(&sql, '(');
+	for (size_t i = 0; i < columns->count; i++)
+		sb_printf(&sql, "%s?%zu", i ? ", " : "", i + 1);
+	sb_putc(&sql, ')');
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(conn_of(db), sql.data, (int)sql.len, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("SQLite: %s (in: %.200s)", sqlite3_errmsg(conn_of(db)), sql.data);
+		sb_free(&sql);
+		return NULL;
+	}
+	sb_free(&sql);
+	SqliteLoader *l = xmalloc(sizeof(*l));
+	db_loader_init(&l->base, db, table, columns);
+	l->stmt = stmt;
+	return &l->base;
+}
+
+static bool sqlite_load_row(DbLoader *loader, const DbValue *values)
+{
+	SqliteLoader *l = (SqliteLoader *)loader;
+	for (size_t i = 0; i < loader->columns->count; i++) {
+		/* text everywhere: the column affinity stores integers and booleans as numbers */
+		if (values[i].data)
+			sqlite3_bind_text64(l->stmt, (int)i + 1, values[i].data, values[i].len, SQLITE_STATIC,
+			                    SQLITE_UTF8);
+		else
+			sqlite3_bind_null(l->stmt, (int)i + 1);
+	}
+	int rc = sqlite3_step(l->stmt);
+	sqlite3_reset(l->stmt);
+	if (rc != SQLITE_DONE) {
+		log_error("SQLite: %s", sqlite3_errmsg(conn_of(loader->db)));
+		return false;
+	}
+	return true;
+}
+
+static void sqlite_load_abort(DbLoader *loader)
+{
+	SqliteLoader *l = (SqliteLoader *)loader;
+	sqlite3_finalize(l->stmt);
+	free(loader->table);
+	free(l);
+}
+
+static bool sqlite_load_end(DbLoader *loader)
+{
+	sqlite_load_abort(loader);
+	return true;
+}
+
 const DbOps db_sqlite_ops = {
 	.engine_name = "SQLite",
 	.connect = sqlite_connect,
@@ -227,6 +318,12 @@ const DbOps db_sqlite_ops = {
 	.quote_literal = quote_literal_standard,
 	.select_expr = sqlite_select_expr,
 	.order_expr = sqlite_order_expr,
+	.defer_constraints = sqlite_defer_constraints,
+	.reset_sequence = sqlite_reset_sequence,
+	.load_begin = sqlite_load_begin,
+	.load_row = sqlite_load_row,
+	.load_end = sqlite_load_end,
+	.load_abort = sqlite_load_abort,
 };
 
 Db *db_sqlite_new(void)

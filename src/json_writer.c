@@ -2,22 +2,53 @@
 
 #include "utf8.h"
 
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 void json_writer_init(JsonWriter *w, FILE *out, bool ascii_only, int indent)
 {
-	memset(w, 0, sizeof(*w));
+	memset(w, 0, offsetof(JsonWriter, buf));
 	w->out = out;
 	w->ascii_only = ascii_only;
 	w->indent = indent;
 	w->first[0] = true;
 }
 
+void json_writer_flush(JsonWriter *w)
+{
+	if (w->used)
+		fwrite(w->buf, 1, w->used, w->out);
+	w->used = 0;
+}
+
+static inline void put(JsonWriter *w, const char *p, size_t n)
+{
+	if (n > sizeof(w->buf) - w->used) {
+		json_writer_flush(w);
+		if (n > sizeof(w->buf)) {
+			fwrite(p, 1, n, w->out);
+			return;
+		}
+	}
+	memcpy(w->buf + w->used, p, n);
+	w->used += n;
+}
+
+static inline void put_char(JsonWriter *w, char c)
+{
+	if (w->used == sizeof(w->buf))
+		json_writer_flush(w);
+	w->buf[w->used++] = c;
+}
+
+static inline void put_str(JsonWriter *w, const char *s) { put(w, s, strlen(s)); }
+
 static void newline_indent(JsonWriter *w, int depth)
 {
-	putc('\n', w->out);
+	put_char(w, '\n');
 	for (int i = 0; i < depth * w->indent; i++)
-		putc(' ', w->out);
+		put_char(w, ' ');
 }
 
 /* Items of the top-level object and of its arrays go one per line even when compact. */
@@ -36,7 +67,7 @@ static void before_item(JsonWriter *w)
 	if (w->depth == 0)
 		return;
 	if (!w->first[w->depth])
-		putc(',', w->out);
+		put_char(w, ',');
 	if (breaks_lines(w, w->depth))
 		newline_indent(w, w->depth);
 	w->first[w->depth] = false;
@@ -45,7 +76,7 @@ static void before_item(JsonWriter *w)
 static void begin_container(JsonWriter *w, char open)
 {
 	before_item(w);
-	putc(open, w->out);
+	put_char(w, open);
 	if (w->depth + 1 < JSON_MAX_DEPTH)
 		w->depth++;
 	w->first[w->depth] = true;
@@ -56,7 +87,7 @@ static void end_container(JsonWriter *w, char close)
 	bool empty = w->first[w->depth];
 	if (!empty && breaks_lines(w, w->depth))
 		newline_indent(w, w->depth - 1);
-	putc(close, w->out);
+	put_char(w, close);
 	if (w->depth > 0)
 		w->depth--;
 }
@@ -66,34 +97,45 @@ void json_end_object(JsonWriter *w) { end_container(w, '}'); }
 void json_begin_array(JsonWriter *w) { begin_container(w, '['); }
 void json_end_array(JsonWriter *w) { end_container(w, ']'); }
 
+/* Bytes that cannot be copied as they are into a JSON string (non-ASCII: only with ascii_only). */
+static bool plain_byte(unsigned char c, bool ascii_only)
+{
+	return c >= 0x20 && c != '"' && c != '\\' && (c < 0x80 || !ascii_only);
+}
+
 static void write_escaped(JsonWriter *w, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	FILE *out = w->out;
-	putc('"', out);
+	bool ascii_only = w->ascii_only;
+	put_char(w, '"');
 	size_t i = 0;
 	while (i < len) {
 		/* copy the longest run that needs no escaping in one call */
 		size_t run = i;
-		while (run < len && u[run] >= 0x20 && u[run] != '"' && u[run] != '\\' &&
-		       (u[run] < 0x80 || !w->ascii_only))
+		while (run < len && plain_byte(u[run], ascii_only))
 			run++;
 		if (run > i) {
-			fwrite(s + i, 1, run - i, out);
+			put(w, s + i, run - i);
 			i = run;
 			continue;
 		}
 		unsigned c = u[i];
+		const char *short_escape = NULL;
 		switch (c) {
-		case '"': fputs("\\\"", out); i++; continue;
-		case '\\': fputs("\\\\", out); i++; continue;
-		case '\n': fputs("\\n", out); i++; continue;
-		case '\r': fputs("\\r", out); i++; continue;
-		case '\t': fputs("\\t", out); i++; continue;
-		case '\b': fputs("\\b", out); i++; continue;
-		case '\f': fputs("\\f", out); i++; continue;
+		case '"': short_escape = "\\\""; break;
+		case '\\': short_escape = "\\\\"; break;
+		case '\n': short_escape = "\\n"; break;
+		case '\r': short_escape = "\\r"; break;
+		case '\t': short_escape = "\\t"; break;
+		case '\b': short_escape = "\\b"; break;
+		case '\f': short_escape = "\\f"; break;
 		default: break;
+		}
+		if (short_escape) {
+			put(w, short_escape, 2);
+			i++;
+			continue;
 		}
 		unsigned cp = c;
 		size_t n = c < 0x80 ? 1 : utf8_decode(u + i, len - i, &cp);
@@ -109,10 +151,38 @@ static void write_escaped(JsonWriter *w, const char *s, size_t len)
 		for (int k = 0; k < count; k++) {
 			char esc[6] = {'\\', 'u', hex[(units[k] >> 12) & 15], hex[(units[k] >> 8) & 15],
 			               hex[(units[k] >> 4) & 15], hex[units[k] & 15]};
-			fwrite(esc, 1, sizeof(esc), out);
+			put(w, esc, sizeof(esc));
 		}
 	}
-	putc('"', out);
+	put_char(w, '"');
+}
+
+bool json_prepare_key(const JsonWriter *w, const char *key, size_t len, StrBuf *out)
+{
+	if (!utf8_validate(key, len, NULL))
+		return false;
+	/* render through a scratch writer so the escaping is the same */
+	static JsonWriter scratch;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *mem = open_memstream(&text, &size);
+	if (!mem)
+		return false;
+	json_writer_init(&scratch, mem, w->ascii_only, w->indent);
+	write_escaped(&scratch, key, len);
+	put_str(&scratch, w->indent > 0 ? ": " : ":");
+	json_writer_flush(&scratch);
+	fclose(mem);
+	sb_append(out, text, size);
+	free(text);
+	return true;
+}
+
+void json_key_prepared(JsonWriter *w, const char *rendered, size_t len)
+{
+	before_item(w);
+	put(w, rendered, len);
+	w->after_key = true;
 }
 
 bool json_key(JsonWriter *w, const char *key, size_t len)
@@ -121,7 +191,7 @@ bool json_key(JsonWriter *w, const char *key, size_t len)
 		return false;
 	before_item(w);
 	write_escaped(w, key, len);
-	fputs(w->indent > 0 ? ": " : ":", w->out);
+	put_str(w, w->indent > 0 ? ": " : ":");
 	w->after_key = true;
 	return true;
 }
@@ -138,19 +208,23 @@ bool json_string(JsonWriter *w, const char *s, size_t len)
 void json_number(JsonWriter *w, const char *digits, size_t len)
 {
 	before_item(w);
-	fwrite(digits, 1, len, w->out);
+	put(w, digits, len);
 }
 
 void json_bool(JsonWriter *w, bool value)
 {
 	before_item(w);
-	fputs(value ? "true" : "false", w->out);
+	put_str(w, value ? "true" : "false");
 }
 
 void json_null(JsonWriter *w)
 {
 	before_item(w);
-	fputs("null", w->out);
+	put_str(w, "null");
 }
 
-void json_finish(JsonWriter *w) { putc('\n', w->out); }
+void json_finish(JsonWriter *w)
+{
+	put_char(w, '\n');
+	json_writer_flush(w);
+}

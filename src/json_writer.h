@@ -11,10 +11,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "strbuf.h"
+
 #define JSON_MAX_DEPTH 32
+#define JSON_WRITER_BUFFER (128 * 1024)
 
 typedef struct JsonWriter {
 	FILE *out;
+	size_t used; /* bytes of buf not yet handed to out: one stdio call per buffer, not per byte */
+	char buf[JSON_WRITER_BUFFER];
 	bool ascii_only;
 	int indent; /* 0: compact, but the first two levels get one item per line */
 	int depth;
@@ -35,7 +40,13 @@ bool json_string(JsonWriter *w, const char *s, size_t len);
 void json_number(JsonWriter *w, const char *digits, size_t len);
 void json_bool(JsonWriter *w, bool value);
 void json_null(JsonWriter *w);
-/* Ends the document with a newline. */
+/* Ends the document with a newline and flushes. */
 void json_finish(JsonWriter *w);
+/* Hands the buffered bytes to the FILE (the caller still checks ferror/fflush). */
+void json_writer_flush(JsonWriter *w);
+
+/* A key rendered once ("name": with the writer's spacing) for json_key_prepared. */
+bool json_prepare_key(const JsonWriter *w, const char *key, size_t len, StrBuf *out);
+void json_key_prepared(JsonWriter *w, const char *rendered, size_t len);
 
 #endif

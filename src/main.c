@@ -14,11 +14,15 @@ static void main_usage(FILE *out)
 	      "\n"
 	      "  export   read the Pod v3 database into one JSON file\n"
 	      "           (data_from_v3_to_v4/v3_exported_tables.json)\n"
+	      "  import   load that file into the Pod v4 database made by 'make createDB',\n"
+	      "           in one transaction\n"
 	      "\n"
 	      "Run 'podmigrate COMMAND --help' for the options of a command.\n"
 	      "\n"
 	      "Example:\n"
 	      "  podmigrate export --db mysql://pod@localhost/pod_v3\n"
+	      "  podmigrate import --db mysql://pod@localhost/pod_v4 --dry\n"
+	      "  podmigrate import --db mysql://pod@localhost/pod_v4\n"
 	      "\n"
 	      "Options:\n"
 	      "  -h, --help       show this help\n"
@@ -43,6 +47,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(command, "export"))
 		return cmd_export(argc - 1, argv + 1);
+	if (!strcmp(command, "import"))
+		return cmd_import(argc - 1, argv + 1);
 	log_error("unknown command '%s' (try 'podmigrate --help')", command);
 	return EXIT_USAGE;
 }

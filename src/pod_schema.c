@@ -1,5 +1,7 @@
 #include "pod_schema.h"
 
+#include <string.h>
+
 /*
  * Same names and order as Esup-Pod's export_data_from_v3_to_v4 so that files
  * are interchangeable. Some only exist in later 3.8.x releases: they are
@@ -148,3 +150,21 @@ const PodTagSource pod_tag_sources[] = {
 };
 
 const size_t pod_tag_source_count = sizeof(pod_tag_sources) / sizeof(pod_tag_sources[0]);
+
+/* From the v4.0.3 models (tests/data/DIFF.md): the NOT NULL columns with a model default. */
+static const struct {
+	const char *table, *column, *value;
+} v4_defaults[] = {
+	{"video_tagulous_video_tags", "count", "0"},
+	{"video_tagulous_video_tags", "protected", "0"},
+	{"recorder_tagulous_recorder_tags", "count", "0"},
+	{"recorder_tagulous_recorder_tags", "protected", "0"},
+};
+
+const char *pod_v4_model_default(const char *table, const char *column)
+{
+	for (size_t i = 0; i < sizeof(v4_defaults) / sizeof(v4_defaults[0]); i++)
+		if (!strcmp(v4_defaults[i].table, table) && !strcmp(v4_defaults[i].column, column))
+			return v4_defaults[i].value;
+	return NULL;
+}

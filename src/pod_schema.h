@@ -19,4 +19,10 @@ typedef struct PodTagSource {
 extern const PodTagSource pod_tag_sources[];
 extern const size_t pod_tag_source_count;
 
+/*
+ * The default a Pod v4 model declares for a NOT NULL column (Django writes
+ * none into the database), as canonical text; NULL when none is known.
+ */
+const char *pod_v4_model_default(const char *table, const char *column);
+
 #endif

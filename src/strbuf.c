@@ -75,6 +75,21 @@ void sb_printf(StrBuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
+void sb_append_int64(StrBuf *sb, long long v)
+{
+	char digits[24];
+	size_t pos = sizeof(digits);
+	/* work on the unsigned magnitude so that LLONG_MIN is fine */
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		digits[--pos] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		digits[--pos] = '-';
+	sb_append(sb, digits + pos, sizeof(digits) - pos);
+}
+
 void sb_reset(StrBuf *sb)
 {
 	sb->len = 0;

@@ -18,6 +18,8 @@ void sb_append(StrBuf *sb, const char *data, size_t len);
 void sb_puts(StrBuf *sb, const char *s);
 void sb_putc(StrBuf *sb, char c);
 void sb_printf(StrBuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Decimal text of v, without printf (hot path of every export). */
+void sb_append_int64(StrBuf *sb, long long v);
 void sb_reset(StrBuf *sb);
 void sb_free(StrBuf *sb);
 /* Returns the buffer's string (never NULL) and leaves the buffer empty. */

@@ -1,5 +1,8 @@
 #include "utf8.h"
 
+#include <stdint.h>
+#include <string.h>
+
 /* Decodes one UTF-8 sequence; returns its length, 0 when invalid. */
 size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
 {
@@ -36,6 +39,16 @@ bool utf8_validate(const char *s, size_t len, size_t *bad_offset)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < len) {
+		/* ASCII fast path, 8 bytes at a time */
+		while (i + 8 <= len) {
+			uint64_t word;
+			memcpy(&word, u + i, 8);
+			if (word & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
 		if (u[i] < 0x80) {
 			i++;
 			continue;

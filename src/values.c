@@ -1,6 +1,7 @@
 #include "values.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -46,11 +47,28 @@ static bool parse_fraction(const char *s, size_t len, size_t *pos, int *micros)
 	return true;
 }
 
+/* Appends value as exactly width digits (printf is too slow for millions of values). */
+static void append_digits(StrBuf *out, int value, int width)
+{
+	char digits[10];
+	for (int i = width - 1; i >= 0; i--) {
+		digits[i] = (char)('0' + value % 10);
+		value /= 10;
+	}
+	sb_append(out, digits, (size_t)width);
+}
+
 static void append_hms(StrBuf *out, int h, int m, int sec, int micros)
 {
-	sb_printf(out, "%02d:%02d:%02d", h, m, sec);
-	if (micros)
-		sb_printf(out, ".%06d", micros);
+	append_digits(out, h, 2);
+	sb_putc(out, ':');
+	append_digits(out, m, 2);
+	sb_putc(out, ':');
+	append_digits(out, sec, 2);
+	if (micros) {
+		sb_putc(out, '.');
+		append_digits(out, micros, 6);
+	}
 }
 
 static bool valid_date(int y, int mo, int d)
@@ -132,7 +150,12 @@ bool value_normalize_datetime(const char *s, size_t len, StrBuf *out)
 		y = tm.tm_year + 1900, mo = tm.tm_mon + 1, d = tm.tm_mday;
 		h = tm.tm_hour, mi = tm.tm_min, sec = tm.tm_sec;
 	}
-	sb_printf(out, "%04d-%02d-%02d ", y, mo, d);
+	append_digits(out, y, 4);
+	sb_putc(out, '-');
+	append_digits(out, mo, 2);
+	sb_putc(out, '-');
+	append_digits(out, d, 2);
+	sb_putc(out, ' ');
 	append_hms(out, h, mi, sec, micros);
 	return true;
 }
@@ -292,4 +315,108 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, cons
 		*why = NULL;
 	}
 	return ok;
+}
+
+/* Whole number in range for the column type (the engines check the 32-bit ones themselves). */
+static bool integer_fits(const DbColumn *column, const char *s, size_t len, const char **why)
+{
+	if (!value_normalize_integer(s, len)) {
+		*why = "not a whole number";
+		return false;
+	}
+	char digits[24];
+	memcpy(digits, s, len);
+	digits[len] = '\0';
+	bool negative = digits[0] == '-';
+	bool is_unsigned = strstr(column->type, "unsigned") != NULL;
+	if (negative && is_unsigned) {
+		*why = "negative value in an unsigned column";
+		return false;
+	}
+	errno = 0;
+	long long v = negative ? strtoll(digits, NULL, 10) : 0;
+	unsigned long long u = negative ? 0 : strtoull(digits, NULL, 10);
+	if (errno == ERANGE || (!negative && !is_unsigned && u > (unsigned long long)INT64_MAX)) {
+		*why = "number out of the 64-bit range";
+		return false;
+	}
+	if (strstr(column->type, "smallint") &&
+	    (is_unsigned ? u > 65535 : (negative ? v < -32768 : u > 32767))) {
+		*why = "number out of the smallint range";
+		return false;
+	}
+	return true;
+}
+
+bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *text, size_t len,
+                     StrBuf *out, bool *is_null, const char **why)
+{
+	sb_reset(out);
+	*is_null = kind == JSON_VALUE_NULL;
+	*why = NULL;
+	if (*is_null)
+		return true;
+	switch (column->kind) {
+	case COL_BOOL: {
+		int b = (kind == JSON_VALUE_BOOL || kind == JSON_VALUE_NUMBER || kind == JSON_VALUE_STRING)
+		        ? value_parse_bool(text, len) : -1;
+		if (b < 0) {
+			*why = "not a boolean (true, false, 1 or 0)";
+			return false;
+		}
+		sb_putc(out, b ? '1' : '0');
+		return true;
+	}
+	case COL_INT:
+	case COL_DURATION:
+		if (kind == JSON_VALUE_BOOL) { /* a boolean kept in an integer column */
+			sb_putc(out, text[0] == 't' ? '1' : '0');
+			return true;
+		}
+		if (kind != JSON_VALUE_NUMBER && kind != JSON_VALUE_STRING) {
+			*why = "not a whole number";
+			return false;
+		}
+		if (!integer_fits(column, text, len, why))
+			return false;
+		sb_append(out, text, len);
+		return true;
+	case COL_FLOAT:
+	case COL_DECIMAL:
+		if ((kind != JSON_VALUE_NUMBER && kind != JSON_VALUE_STRING) || !json_number_syntax(text, len)) {
+			*why = "not a number";
+			return false;
+		}
+		sb_append(out, text, len);
+		return true;
+	case COL_DATETIME:
+	case COL_DATE:
+	case COL_TIME:
+	case COL_UUID: {
+		bool (*normalize)(const char *, size_t, StrBuf *) =
+			column->kind == COL_DATETIME ? value_normalize_datetime
+			: column->kind == COL_DATE   ? value_normalize_date
+			: column->kind == COL_TIME   ? value_normalize_time
+			                             : value_normalize_uuid;
+		if (kind != JSON_VALUE_STRING || !normalize(text, len, out)) {
+			*why = column->kind == COL_DATETIME ? "not a datetime (YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM])"
+			       : column->kind == COL_DATE   ? "not a date (YYYY-MM-DD)"
+			       : column->kind == COL_TIME   ? "not a time (HH:MM:SS[.ffffff])"
+			                                    : "not a UUID";
+			return false;
+		}
+		return true;
+	}
+	case COL_JSON:
+		/* text, or nested JSON as upstream writes PostgreSQL's jsonb */
+		sb_append(out, text, len);
+		return true;
+	default:
+		if (kind == JSON_VALUE_RAW || kind == JSON_VALUE_BOOL) {
+			*why = "not a text value";
+			return false;
+		}
+		sb_append(out, text, len); /* strings, and numbers kept as text by some exports */
+		return true;
+	}
 }

@@ -16,6 +16,26 @@
  */
 bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, const char **why);
 
+/* How a value was written in the JSON file (what json_reader reports). */
+typedef enum {
+	JSON_VALUE_NULL,
+	JSON_VALUE_BOOL,   /* text "true" or "false" */
+	JSON_VALUE_NUMBER, /* text: the number as written */
+	JSON_VALUE_STRING, /* text: unescaped UTF-8, may hold NUL */
+	JSON_VALUE_RAW,    /* text: a nested object or array as compact JSON */
+} JsonValueKind;
+
+/*
+ * Converts a value of the JSON file to the canonical text of the target
+ * column's kind (booleans "1"/"0", UTC datetimes, 32-hex uuids, integer
+ * microseconds...), accepting what our files and upstream's hold: booleans
+ * as true/false or 0/1, datetimes with or without microseconds or offset,
+ * dashed or plain uuids, JSON columns as text or nested JSON. Sets *is_null
+ * for SQL NULL. On a value that does not fit, returns false with *why.
+ */
+bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *text, size_t len,
+                     StrBuf *out, bool *is_null, const char **why);
+
 /* Normalizers, exposed for the tests. Each appends to out or returns false. */
 bool value_normalize_datetime(const char *s, size_t len, StrBuf *out);
 bool value_normalize_time(const char *s, size_t len, StrBuf *out);

@@ -6,14 +6,16 @@
 #include <stdlib.h>
 
 /* Runs fn with a writer on a memory stream and returns what it wrote. */
+static JsonWriter writer; /* 128 KiB: not on the stack */
+
 static char *render(void (*fn)(JsonWriter *), bool ascii, int indent)
 {
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
-	JsonWriter w;
-	json_writer_init(&w, f, ascii, indent);
-	fn(&w);
+	json_writer_init(&writer, f, ascii, indent);
+	fn(&writer);
+	json_writer_flush(&writer);
 	fclose(f);
 	return buf;
 }
@@ -71,6 +73,14 @@ void test_json_writer(void)
 	             "    ],\n    \"empty\": []\n}\n");
 	free(s);
 
+	/* a prepared key renders like json_key */
+	StrBuf key = STRBUF_INIT;
+	json_writer_init(&writer, stdout, true, 4);
+	CHECK(json_prepare_key(&writer, "caf\xc3\xa9", 5, &key));
+	CHECK_STR(key.data, "\"caf\\u00e9\": ");
+	sb_free(&key);
+	CHECK(!json_prepare_key(&writer, "\xff", 1, &key));
+
 	/* invalid UTF-8 is refused, whatever the output mode */
 	size_t bad = 99;
 	CHECK(!utf8_validate("ab\xff", 3, &bad) && bad == 2);
@@ -80,9 +90,9 @@ void test_json_writer(void)
 	CHECK(!utf8_validate("\xe2\x82", 2, &bad) && bad == 0);          /* truncated */
 	CHECK(utf8_validate("\xf0\x9f\x98\x80 \xc3\x9f", 7, &bad));
 	FILE *f = fopen("/dev/null", "w");
-	JsonWriter w;
-	json_writer_init(&w, f, true, 0);
-	CHECK(!json_string(&w, "\xff", 1));
-	CHECK(!json_key(&w, "\xc3", 1));
+	json_writer_init(&writer, f, true, 0);
+	CHECK(!json_string(&writer, "\xff", 1));
+	CHECK(!json_key(&writer, "\xc3", 1));
+	json_writer_flush(&writer);
 	fclose(f);
 }

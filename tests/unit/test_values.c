@@ -18,11 +18,12 @@ static char *as_json(ColumnKind kind, const char *in)
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
-	JsonWriter w;
+	static JsonWriter w;
 	json_writer_init(&w, f, true, 0);
 	DbValue v = {in, in ? strlen(in) : 0};
 	const char *why;
 	bool ok = value_write_json(&w, kind, &v, &why);
+	json_writer_flush(&w);
 	fclose(f);
 	if (!ok) {
 		free(buf);
@@ -84,6 +85,15 @@ void test_values(void)
 	CHECK_JSON(COL_DURATION, "5400000000", "5400000000");
 	CHECK_JSON(COL_TEXT, "\xe9t\xe9", "(refused)");
 	CHECK_JSON(COL_JSON, "[\"a\", \"\xc3\xa9\"]", "\"[\\\"a\\\", \\\"\\u00e9\\\"]\"");
+
+	StrBuf num = STRBUF_INIT;
+	sb_append_int64(&num, 0);
+	sb_putc(&num, ' ');
+	sb_append_int64(&num, -9223372036854775807LL - 1);
+	sb_putc(&num, ' ');
+	sb_append_int64(&num, 9223372036854775807LL);
+	CHECK_STR(num.data, "0 -9223372036854775808 9223372036854775807");
+	sb_free(&num);
 
 	/* catalog types of the three engines */
 	CHECK(column_kind_from_type("tinyint(1)") == COL_BOOL);

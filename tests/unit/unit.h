@@ -33,5 +33,6 @@ void test_json_writer(void);
 void test_values(void);
 void test_tags(void);
 void test_db_url(void);
+void test_json_reader(void);
 
 #endif

@@ -1,0 +1,491 @@
+/* podmigrate import: JSON file -> Pod v4 database, in one transaction. */
+#include "cli.h"
+#include "db.h"
+#include "json_reader.h"
+#include "log.h"
+#include "pod_schema.h"
+#include "summary.h"
+#include "utf8.h"
+#include "values.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_INPUT "data_from_v3_to_v4/v3_exported_tables.json"
+#define PROGRESS_EVERY_ROWS 8192
+
+typedef struct ImportOptions {
+	const char *db_url;
+	const char *input;
+	bool dry;
+	bool force;
+} ImportOptions;
+
+/* A file column the target table lacks: reported once, with the values dropped. */
+typedef struct DroppedColumn {
+	char *name;
+	uint64_t non_null;
+} DroppedColumn;
+
+/* The table being loaded. */
+typedef struct TableLoad {
+	const char *name;   /* as in the file, matched to the catalog */
+	TableSummary *summary;
+	bool skip;          /* not in the target: rows counted, not loaded */
+	DbColumns catalog;  /* the target's columns */
+	DbColumns load;     /* the columns given to the loader (catalog minus generated keys) */
+	int *load_to_catalog;
+	const char **defaults; /* per load column: model default for a missing NOT NULL value */
+	bool columns_known; /* load columns decided (at the first row) */
+	DbLoader *loader;
+	DroppedColumn *dropped;
+	size_t dropped_count;
+	StrBuf *cells;      /* converted values of the current row, per load column */
+	DbValue *values;
+	bool *present;      /* per catalog column: given in the current row */
+	double started, last_progress;
+} TableLoad;
+
+typedef struct ImportState {
+	Db *db;
+	const ImportOptions *opts;
+	StrList target_tables;
+	StrList seen_tables;
+	Summary summary;
+	TableLoad table;
+	bool in_table;
+} ImportState;
+
+static void import_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: podmigrate import --db URL [-i FILE] [--dry] [options]\n"
+		"\n"
+		"Loads the JSON file written by 'podmigrate export' (or by Esup-Pod's\n"
+		"export_data_from_v3_to_v4) into a Pod v4 database made by 'make createDB':\n"
+		"for every table of the file that v4 has, the old rows are deleted and the\n"
+		"file's rows inserted, all in ONE transaction: on any error, Ctrl-C or kill,\n"
+		"the v4 database stays exactly as it was. Columns and types come from the v4\n"
+		"catalog; values are converted for it (booleans, datetimes with microseconds,\n"
+		"uuids, ...), so the file may come from another engine.\n"
+		"\n"
+		"Options:\n"
+		"  --db URL          the Pod v4 database (or PODMIGRATE_DB): mysql://USER@HOST/DB,\n"
+		"                    postgresql://USER@HOST/DB (any libpq URI or keyword string),\n"
+		"                    sqlite:PATH. Passwords: MYSQL_PWD, ~/.my.cnf, PGPASSWORD,\n"
+		"                    ~/.pgpass, PGSERVICE.\n"
+		"  -i, --input FILE  the JSON file (default %s)\n"
+		"      --dry         do the whole import, report, then roll everything back\n"
+		"      --force       import even if the target does not look like Pod v4\n"
+		"  -v, --verbose     also print every SQL statement\n"
+		"  -q, --quiet       print only errors\n"
+		"  -h, --help        show this help\n"
+		"\n"
+		"Examples:\n"
+		"  podmigrate import --db postgresql://pod@localhost/pod_v4 --dry\n"
+		"  MYSQL_PWD=secret podmigrate import --db mysql://pod@localhost/pod_v4\n"
+		"  podmigrate import --db sqlite:/srv/pod4/db.sqlite3 -i /tmp/pod.json\n"
+		"\n"
+		"Exit status: 0 done, 1 failed (the database is unchanged), 2 usage.\n",
+		DEFAULT_INPUT);
+}
+
+static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int *exit_code)
+{
+	static const struct option long_options[] = {
+		{"db", required_argument, NULL, 'd'},   {"input", required_argument, NULL, 'i'},
+		{"dry", no_argument, NULL, 'n'},        {"dry-run", no_argument, NULL, 'n'},
+		{"force", no_argument, NULL, 'f'},      {"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	memset(opts, 0, sizeof(*opts));
+	opts->input = DEFAULT_INPUT;
+	opts->db_url = getenv("PODMIGRATE_DB");
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "i:vqh", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'd': opts->db_url = optarg; break;
+		case 'i': opts->input = optarg; break;
+		case 'n': opts->dry = true; break;
+		case 'f': opts->force = true; break;
+		case 'v': log_set_level(LOG_DEBUG); break;
+		case 'q': log_set_level(LOG_QUIET); break;
+		case 'h': import_usage(stdout); *exit_code = EXIT_OK; return false;
+		default:
+			fputs("Try 'podmigrate import --help'.\n", stderr);
+			*exit_code = EXIT_USAGE;
+			return false;
+		}
+	}
+	*exit_code = EXIT_USAGE;
+	if (optind < argc) {
+		log_error("unexpected argument '%s' (try 'podmigrate import --help')", argv[optind]);
+		return false;
+	}
+	if (!opts->db_url || !*opts->db_url) {
+		log_error("--db URL is required (try 'podmigrate import --help')");
+		return false;
+	}
+	DbUrl url;
+	bool url_ok = db_url_parse(opts->db_url, &url);
+	db_url_free(&url);
+	return url_ok;
+}
+
+/* Refuses a target that is not a Pod v4 schema: wrong database, or still v3. */
+static bool check_pod_v4(const StrList *tables, bool force)
+{
+	const char *problem = NULL;
+	if (!strlist_contains(tables, "video_video"))
+		problem = tables->count == 0 ? "it has no tables (run Pod v4's 'make createDB' first)"
+		                             : "it has no video_video table";
+	else if (!strlist_contains(tables, "video_tagulous_video_tags"))
+		problem = "it has no tagulous tables (video_tagulous_video_tags): it is not a Pod v4 database";
+	if (!problem)
+		return true;
+	if (force) {
+		log_warn("the target does not look like a Pod v4 database: %s; importing anyway (--force)", problem);
+		return true;
+	}
+	log_error("the target does not look like a Pod v4 database: %s. Check --db, or use --force", problem);
+	return false;
+}
+
+static JsonValueKind value_kind_of(JsonValueType type)
+{
+	switch (type) {
+	case JSON_NULL: return JSON_VALUE_NULL;
+	case JSON_BOOL: return JSON_VALUE_BOOL;
+	case JSON_NUMBER: return JSON_VALUE_NUMBER;
+	case JSON_STRING: return JSON_VALUE_STRING;
+	default: return JSON_VALUE_RAW;
+	}
+}
+
+static int catalog_index(const DbColumns *columns, const char *name, size_t len)
+{
+	for (size_t i = 0; i < columns->count; i++)
+		if (strlen(columns->items[i].name) == len && memcmp(columns->items[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void table_load_free(TableLoad *t)
+{
+	if (t->loader)
+		db_load_abort(t->loader);
+	for (size_t i = 0; i < t->load.count; i++)
+		sb_free(&t->cells[i]);
+	free(t->cells);
+	free(t->values);
+	free(t->present);
+	free(t->load_to_catalog);
+	free(t->defaults);
+	/* load shares its strings with catalog */
+	free(t->load.items);
+	db_columns_free(&t->catalog);
+	for (size_t i = 0; i < t->dropped_count; i++)
+		free(t->dropped[i].name);
+	free(t->dropped);
+	memset(t, 0, sizeof(*t));
+}
+
+static bool delete_rows(Db *db, const char *table)
+{
+	StrBuf sql = STRBUF_INIT;
+	sb_puts(&sql, "DELETE FROM ");
+	db_quote_ident(db, &sql, table);
+	bool ok = db_exec(db, sql.data);
+	sb_free(&sql);
+	return ok;
+}
+
+static bool on_table_begin(void *ctx, const char *table)
+{
+	ImportState *st = ctx;
+	TableLoad *t = &st->table;
+	memset(t, 0, sizeof(*t));
+	if (cli_interrupted) {
+		log_error("interrupted by signal %d", (int)cli_interrupted);
+		return false;
+	}
+	t->summary = summary_add(&st->summary, table);
+	t->name = t->summary->table;
+	t->started = t->last_progress = clock_now();
+	st->in_table = true;
+	if (strlist_contains(&st->seen_tables, table)) {
+		log_error("table %s appears twice in the file", table);
+		return false;
+	}
+	strlist_add(&st->seen_tables, table);
+	if (!strlist_contains(&st->target_tables, table)) {
+		t->skip = true;
+		t->summary->note = "skipped: not in the target";
+		return true;
+	}
+	if (!db_list_columns(st->db, table, &t->catalog))
+		return false;
+	t->present = xmalloc(sizeof(bool) * (t->catalog.count ? t->catalog.count : 1));
+	return delete_rows(st->db, table);
+}
+
+static void note_dropped(TableLoad *t, const JsonField *f)
+{
+	size_t i = 0;
+	while (i < t->dropped_count && (strlen(t->dropped[i].name) != f->key_len ||
+	                                memcmp(t->dropped[i].name, f->key, f->key_len) != 0))
+		i++;
+	if (i == t->dropped_count) {
+		t->dropped = xrealloc(t->dropped, (t->dropped_count + 1) * sizeof(DroppedColumn));
+		t->dropped[i].name = xstrndup(f->key, f->key_len);
+		t->dropped[i].non_null = 0;
+		t->dropped_count++;
+	}
+	if (f->type != JSON_NULL)
+		t->dropped[i].non_null++;
+}
+
+/*
+ * At the first row: the loader gets every catalog column but the generated
+ * keys the file leaves out; a NOT NULL column the file lacks takes the model
+ * default, or stops the import naming it.
+ */
+static bool decide_columns(ImportState *st, const JsonField *fields, size_t count)
+{
+	TableLoad *t = &st->table;
+	size_t n = t->catalog.count;
+	bool *in_file = xmalloc(sizeof(bool) * (n ? n : 1));
+	memset(in_file, 0, sizeof(bool) * (n ? n : 1));
+	for (size_t i = 0; i < count; i++) {
+		int c = catalog_index(&t->catalog, fields[i].key, fields[i].key_len);
+		if (c >= 0)
+			in_file[c] = true;
+	}
+	t->load.items = xmalloc(sizeof(DbColumn) * (n ? n : 1));
+	t->load_to_catalog = xmalloc(sizeof(int) * (n ? n : 1));
+	t->defaults = xmalloc(sizeof(char *) * (n ? n : 1));
+	bool ok = true;
+	for (size_t c = 0; c < n; c++) {
+		const DbColumn *col = &t->catalog.items[c];
+		const char *def = NULL;
+		if (!in_file[c] && col->not_null) {
+			if (col->primary_key)
+				continue; /* generated by the database */
+			def = pod_v4_model_default(t->name, col->name);
+			if (!def) {
+				log_error("table %s: column %s is NOT NULL in the target, absent from the file, and Pod "
+				          "v4 declares no default for it", t->name, col->name);
+				ok = false;
+			} else {
+				log_notice("table %s: column %s is not in the file: set to the Pod v4 default '%s'",
+				           t->name, col->name, def);
+			}
+		}
+		t->load_to_catalog[t->load.count] = (int)c;
+		t->defaults[t->load.count] = def;
+		t->load.items[t->load.count++] = *col;
+	}
+	free(in_file);
+	t->cells = xmalloc(sizeof(StrBuf) * (t->load.count ? t->load.count : 1));
+	for (size_t i = 0; i < t->load.count; i++)
+		t->cells[i] = (StrBuf)STRBUF_INIT;
+	t->values = xmalloc(sizeof(DbValue) * (t->load.count ? t->load.count : 1));
+	t->columns_known = true;
+	if (!ok)
+		return false;
+	t->loader = db_load_begin(st->db, t->name, &t->load);
+	return t->loader != NULL;
+}
+
+static void report_bad_json_value(const TableLoad *t, uint64_t row, const JsonField *f, const char *why)
+{
+	StrBuf msg = STRBUF_INIT;
+	sb_printf(&msg, "table %s, row %" PRIu64 ", column %.*s: %s: ", t->name, row, (int)f->key_len, f->key, why);
+	utf8_append_visible(&msg, f->text, f->len, 80);
+	log_error("%s", msg.data);
+	sb_free(&msg);
+}
+
+static bool on_row(void *ctx, const JsonField *fields, size_t count)
+{
+	ImportState *st = ctx;
+	TableLoad *t = &st->table;
+	uint64_t row = ++t->summary->read;
+	if (t->skip)
+		return true;
+	if (cli_interrupted) {
+		log_error("interrupted by signal %d", (int)cli_interrupted);
+		return false;
+	}
+	if (!t->columns_known && !decide_columns(st, fields, count))
+		return false;
+
+	memset(t->present, 0, sizeof(bool) * t->catalog.count);
+	for (size_t i = 0; i < t->load.count; i++)
+		t->values[i] = (DbValue){NULL, 0};
+	for (size_t i = 0; i < count; i++) {
+		const JsonField *f = &fields[i];
+		int c = catalog_index(&t->catalog, f->key, f->key_len);
+		if (c < 0) {
+			note_dropped(t, f);
+			continue;
+		}
+		t->present[c] = true;
+		size_t slot = 0;
+		while (slot < t->load.count && t->load_to_catalog[slot] != c)
+			slot++;
+		if (slot == t->load.count) {
+			log_error("table %s, row %" PRIu64 ": column %.*s is set here but absent from the first row, "
+			          "where the database was left to generate it", t->name, row, (int)f->key_len, f->key);
+			return false;
+		}
+		bool is_null;
+		const char *why;
+		if (!value_from_json(&t->catalog.items[c], value_kind_of(f->type), f->text, f->len, &t->cells[slot],
+		                     &is_null, &why)) {
+			report_bad_json_value(t, row, f, why);
+			return false;
+		}
+		t->values[slot] = is_null ? (DbValue){NULL, 0} : (DbValue){t->cells[slot].data, t->cells[slot].len};
+	}
+	for (size_t slot = 0; slot < t->load.count; slot++) {
+		int c = t->load_to_catalog[slot];
+		if (!t->present[c] && t->defaults[slot])
+			t->values[slot] = (DbValue){t->defaults[slot], strlen(t->defaults[slot])};
+	}
+	if (!db_load_row(t->loader, t->values)) {
+		log_error("table %s: row %" PRIu64 " was refused", t->name, row);
+		return false;
+	}
+	if (row % PROGRESS_EVERY_ROWS == 0) {
+		double now = clock_now();
+		if (now - t->last_progress >= 0.5) {
+			t->last_progress = now;
+			progress_show("  %-45s %12" PRIu64 " rows  %10.0f rows/s", t->name, row,
+			              (double)row / (now - t->started > 0 ? now - t->started : 1));
+		}
+	}
+	return true;
+}
+
+/* The integer primary key of a table, the one with an id sequence, if any. */
+static const DbColumn *integer_key(const DbColumns *columns)
+{
+	const DbColumn *key = NULL;
+	for (size_t i = 0; i < columns->count; i++) {
+		if (!columns->items[i].primary_key)
+			continue;
+		if (key || columns->items[i].kind != COL_INT)
+			return NULL;
+		key = &columns->items[i];
+	}
+	return key;
+}
+
+static bool on_table_end(void *ctx, const char *table, uint64_t rows)
+{
+	ImportState *st = ctx;
+	TableLoad *t = &st->table;
+	(void)rows;
+	bool ok = true;
+	if (t->loader) {
+		DbLoader *loader = t->loader;
+		t->loader = NULL;
+		ok = db_load_end(loader);
+		if (!ok)
+			log_error("table %s: the load failed", table);
+	}
+	if (ok && !t->skip) {
+		t->summary->inserted = t->summary->read;
+		const DbColumn *key = integer_key(&t->catalog);
+		if (key)
+			ok = db_reset_sequence(st->db, table, key);
+	}
+	for (size_t i = 0; i < t->dropped_count; i++)
+		log_warn("table %s: column %s is not in the target: %" PRIu64 " non-null values dropped", table,
+		         t->dropped[i].name, t->dropped[i].non_null);
+	t->summary->seconds = clock_now() - t->started;
+	if (ok) {
+		progress_clear();
+		if (t->skip)
+			log_notice("  %-45s %12" PRIu64 " rows skipped: the target has no such table", table,
+			           t->summary->read);
+		else
+			log_info("  %-45s %12" PRIu64 " rows %8.2f s", table, t->summary->inserted, t->summary->seconds);
+	}
+	table_load_free(t);
+	st->in_table = false;
+	return ok;
+}
+
+static const JsonTableHandler import_handler = {
+	.table_begin = on_table_begin,
+	.row = on_row,
+	.table_end = on_table_end,
+};
+
+static bool import_file(ImportState *st, FILE *in)
+{
+	bool ok = json_read_tables(in, st->opts->input, &import_handler, st, NULL);
+	if (st->in_table)
+		table_load_free(&st->table);
+	return ok;
+}
+
+int cmd_import(int argc, char **argv)
+{
+	ImportOptions opts;
+	int exit_code = EXIT_FAILED;
+	if (!parse_import_options(argc, argv, &opts, &exit_code))
+		return exit_code;
+	cli_install_signal_handlers();
+
+	FILE *in = strcmp(opts.input, "-") == 0 ? stdin : fopen(opts.input, "rb");
+	if (!in) {
+		log_error("cannot open %s: %m", opts.input);
+		return EXIT_FAILED;
+	}
+	double started = clock_now();
+	ImportState st = {.opts = &opts};
+	st.db = db_open(opts.db_url, DB_OPEN_WRITE);
+	if (!st.db) {
+		if (in != stdin)
+			fclose(in);
+		return EXIT_FAILED;
+	}
+	log_info("Importing %s into Pod v4 database %s (%s)%s", opts.input, db_display(st.db),
+	         db_engine_name(st.db), opts.dry ? ": dry run, nothing will be kept" : "");
+	bool ok = db_list_tables(st.db, &st.target_tables) && check_pod_v4(&st.target_tables, opts.force) &&
+	          db_begin(st.db) && db_defer_constraints(st.db) && import_file(&st, in);
+	if (ok && opts.dry) {
+		ok = db_rollback(st.db);
+		log_info("Dry run: everything was rolled back, the database is unchanged.");
+	} else if (ok) {
+		ok = db_commit(st.db);
+		if (!ok)
+			log_error("the commit failed (see above): the database is unchanged");
+	} else {
+		db_rollback(st.db);
+	}
+	if (in != stdin)
+		fclose(in);
+	db_close(st.db);
+	summary_print(&st.summary);
+	if (ok) {
+		log_info("Imported in %.2f s%s.", clock_now() - started, opts.dry ? " (dry run: rolled back)" : "");
+		if (!opts.dry)
+			log_info("Next steps: make Pod v3's MEDIA_ROOT reachable from Pod v4, then run "
+			         "'python manage.py index_videos --all' in Pod v4.");
+	} else {
+		log_error("import failed: everything was rolled back, the database is unchanged");
+	}
+	summary_free(&st.summary);
+	strlist_free(&st.target_tables);
+	strlist_free(&st.seen_tables);
+	return ok ? EXIT_OK : EXIT_FAILED;
+}

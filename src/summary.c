@@ -1,0 +1,46 @@
+#include "summary.h"
+
+#include "log.h"
+#include "strbuf.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+TableSummary *summary_add(Summary *summary, const char *table)
+{
+	summary->items = xrealloc(summary->items, (summary->count + 1) * sizeof(TableSummary));
+	TableSummary *t = &summary->items[summary->count++];
+	memset(t, 0, sizeof(*t));
+	t->table = xstrdup(table);
+	return t;
+}
+
+void summary_print(const Summary *summary)
+{
+	TableSummary total = {.table = "total"};
+	log_info("%-45s %12s %12s %9s %9s %8s", "table", "read", "inserted", "repaired", "rejected",
+	         "seconds");
+	for (size_t i = 0; i < summary->count; i++) {
+		const TableSummary *t = &summary->items[i];
+		log_info("%-45s %12" PRIu64 " %12" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8.2f%s%s", t->table,
+		         t->read, t->inserted, t->repaired, t->rejected, t->seconds, t->note ? "  " : "",
+		         t->note ? t->note : "");
+		total.read += t->read;
+		total.inserted += t->inserted;
+		total.repaired += t->repaired;
+		total.rejected += t->rejected;
+		total.seconds += t->seconds;
+	}
+	log_info("%-45s %12" PRIu64 " %12" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8.2f", total.table, total.read,
+	         total.inserted, total.repaired, total.rejected, total.seconds);
+}
+
+void summary_free(Summary *summary)
+{
+	for (size_t i = 0; i < summary->count; i++)
+		free(summary->items[i].table);
+	free(summary->items);
+	summary->items = NULL;
+	summary->count = 0;
+}

@@ -1,0 +1,28 @@
+/* Per-table counts of an import, printed as a table at the end. */
+#ifndef PODMIGRATE_SUMMARY_H
+#define PODMIGRATE_SUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct TableSummary {
+	char *table;
+	uint64_t read;     /* rows in the file */
+	uint64_t inserted; /* rows written to the target */
+	uint64_t repaired;
+	uint64_t rejected;
+	double seconds;
+	const char *note; /* "skipped: not in v4", ...; NULL when loaded */
+} TableSummary;
+
+typedef struct Summary {
+	TableSummary *items;
+	size_t count;
+} Summary;
+
+/* Adds a row for table and returns it (valid until the next add). */
+TableSummary *summary_add(Summary *summary, const char *table);
+void summary_print(const Summary *summary);
+void summary_free(Summary *summary);
+
+#endif

@@ -1,0 +1,260 @@
+"""podmigrate import: export a generated Pod v3 database, import it into the real Pod v4
+schema on each engine and across engines, and compare every row with the source."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from pmtest import (PODMIGRATE, WORK, MariadbEngine, PostgresqlEngine, SqliteEngine, check,
+                    check_eq, engines, load_json, podmigrate, run, test)
+
+V4 = "v4.0.3"
+# columns v3 had and v4 dropped (the tags moved to tagulous)
+DROPPED = {("video_video", "tags"), ("recorder_recorder", "tags")}
+JSON_COLUMNS = {("quiz_multiplechoicequestion", "choices"), ("quiz_singlechoicequestion", "choices")}
+_sources = {}
+
+
+def by_name():
+    return {e.name: e for e in engines()}
+
+
+def source_export(engine):
+    """The edge-case data set exported from a v3 database of this engine (once per engine)."""
+    if engine.name not in _sources:
+        url = engine.create("pm_src")
+        engine.load_generated(url, "edge", None, ["--portable"])
+        out = os.path.join(WORK, "src-%s.json" % engine.name)
+        res = podmigrate("export", "--db", url, "-o", out, "-q")
+        check_eq(res.returncode, 0, "export: " + res.stderr[-2000:])
+        _sources[engine.name] = out
+    return _sources[engine.name]
+
+
+def snapshot(engine, url, name):
+    """Every table of the v4 database as our export reads it (--force: it is not a v3 schema)."""
+    out = os.path.join(WORK, "snap-%s-%s.json" % (engine.name, name))
+    res = podmigrate("export", "--db", url, "-o", out, "--force", "-q")
+    check_eq(res.returncode, 0, "snapshot export: " + res.stderr[-2000:])
+    return load_json(out)
+
+
+def normal(table, row):
+    return sorted((k, json.loads(v) if (table, k) in JSON_COLUMNS and isinstance(v, str) else v)
+                  for k, v in row.items() if (table, k) not in DROPPED)
+
+
+def compare_with_source(src_file, snap):
+    src = load_json(src_file)
+    compared = 0
+    for table, rows in src.items():
+        if table not in snap:
+            continue  # pseudo-tables and tables v4 lacks
+        check_eq(len(snap[table]), len(rows), "row count of %s" % table)
+        for got, want in zip(snap[table], rows):
+            check_eq(normal(table, got), normal(table, want), "row of %s" % table)
+            compared += 1
+    check(compared > 300, "too few rows compared: %d" % compared)
+
+
+def import_into(target, src_file, dbname, *extra, expect=0):
+    url = target.create(dbname, version=V4)
+    res = podmigrate("import", "--db", url, "-i", src_file, *extra)
+    check_eq(res.returncode, expect, "import exit status: " + res.stderr[-3000:])
+    return url, res
+
+
+def round_trip(src_name, dst_name):
+    engines_ = by_name()
+    if src_name not in engines_ or dst_name not in engines_:
+        return
+    src_file = source_export(engines_[src_name])
+    target = engines_[dst_name]
+    url, res = import_into(target, src_file, "pm_rt_%s" % src_name)
+    check("total" in res.stderr and "video_video" in res.stderr, "no summary: " + res.stderr[-1000:])
+    compare_with_source(src_file, snapshot(target, url, "rt-" + src_name))
+
+
+@test
+def same_engine_round_trip(engine):
+    round_trip(engine.name, engine.name)
+
+
+@test
+def mariadb_to_postgresql():
+    round_trip("mariadb", "postgresql")
+
+
+@test
+def postgresql_to_mariadb():
+    round_trip("postgresql", "mariadb")
+
+
+@test
+def sqlite_to_postgresql():
+    round_trip("sqlite", "postgresql")
+
+
+@test
+def postgresql_to_sqlite():
+    round_trip("postgresql", "sqlite")
+
+
+@test
+def second_import_gives_the_same_database(engine):
+    src_file = source_export(engine)
+    url, _ = import_into(engine, src_file, "pm_twice")
+    first = snapshot(engine, url, "twice-1")
+    res = podmigrate("import", "--db", url, "-i", src_file, "-q")
+    check_eq(res.returncode, 0, "second import: " + res.stderr[-2000:])
+    check(snapshot(engine, url, "twice-2") == first, "the second import changed the database")
+
+
+@test
+def dry_run_changes_nothing(engine):
+    src_file = source_export(engine)
+    url = engine.create("pm_dry", version=V4)
+    before = snapshot(engine, url, "dry-before")
+    res = podmigrate("import", "--db", url, "-i", src_file, "--dry")
+    check_eq(res.returncode, 0, "dry run: " + res.stderr[-2000:])
+    check("rolled back" in res.stderr, "dry run does not say so")
+    check(snapshot(engine, url, "dry-after") == before, "--dry changed the database")
+
+
+@test
+def new_video_after_import_gets_a_fresh_id(engine):
+    src_file = source_export(engine)
+    url, _ = import_into(engine, src_file, "pm_seq")
+    max_id = max(r["id"] for r in load_json(src_file)["video_video"])
+    # a row without id, as Django inserts it
+    row = dict(load_json(src_file)["video_video"][0])
+    del row["id"]
+    del row["tags"]
+    row["slug"] = "new-video-after-import"
+    row["video"] = "videos/new.mp4"
+    cols = ", ".join(('"%s"' if engine.name != "mariadb" else "`%s`") % c for c in row)
+
+    def lit(v):
+        if v is None:
+            return "NULL"
+        if isinstance(v, bool):
+            return ("TRUE" if v else "FALSE") if engine.name == "postgresql" else str(int(v))
+        if isinstance(v, (int, float)):
+            return str(v)
+        return "'" + str(v).replace("'", "''") + "'"
+    if engine.name == "mariadb":
+        engine.run_sql(url, "SET sql_mode='NO_BACKSLASH_ESCAPES';INSERT INTO video_video (%s) VALUES (%s);"
+                       % (cols, ", ".join(lit(v) for v in row.values())))
+    else:
+        engine.run_sql(url, "INSERT INTO video_video (%s) VALUES (%s);" % (cols, ", ".join(lit(v) for v in row.values())))
+    ids = [r["id"] for r in snapshot(engine, url, "seq")["video_video"]]
+    check_eq(max(ids), max_id + 1, "id of the new video")
+
+
+def bad_file(name, content):
+    path = os.path.join(WORK, name)
+    with open(path, "wb") as f:
+        f.write(content)
+    return path
+
+
+def unchanged_after(engine, path, dbname, *messages, status=1):
+    """Imports a bad file into a loaded v4 database: it must fail with messages and change nothing."""
+    src_file = source_export(engine)
+    url, _ = import_into(engine, src_file, dbname, "-q")
+    before = snapshot(engine, url, dbname + "-before")
+    res = podmigrate("import", "--db", url, "-i", path)
+    check_eq(res.returncode, status, "exit status: " + res.stderr[-2000:])
+    for m in messages:
+        check(m in res.stderr, "message lacks %r: %s" % (m, res.stderr[-2000:]))
+    check(snapshot(engine, url, dbname + "-after") == before, "the failed import changed the database")
+    return res
+
+
+@test
+def truncated_file_changes_nothing(engine):
+    with open(source_export(engine), "rb") as f:
+        content = f.read()
+    path = bad_file("truncated.json", content[: len(content) * 2 // 3])
+    unchanged_after(engine, path, "pm_trunc", "truncated.json", "line")
+
+
+@test
+def wrong_type_names_table_row_and_column(engine):
+    path = bad_file("wrongtype.json", b'{"auth_group": [{"id": 1, "name": "a"}, {"id": "two", "name": "b"}]}')
+    unchanged_after(engine, path, "pm_type", "auth_group", "row 2", "column id")
+
+
+@test
+def invalid_utf8_changes_nothing(engine):
+    path = bad_file("badutf8.json", b'{"auth_group": [{"id": 1, "name": "caf\xe9"}]}')
+    unchanged_after(engine, path, "pm_utf8", "badutf8.json")
+
+
+@test
+def nul_in_text_is_refused_by_postgresql_with_a_clear_error():
+    engine = by_name().get("postgresql")
+    if not engine:
+        return
+    path = bad_file("nul.json", b'{"auth_group": [{"id": 1, "name": "a\\u0000b"}]}')
+    unchanged_after(engine, path, "pm_nul", "auth_group", "row 1", "name", "NUL")
+
+
+@test
+def unknown_tables_and_columns_are_reported_not_fatal(engine):
+    path = bad_file("unknown.json", b'{"no_such_table": [{"id": 1}], "auth_group": '
+                    b'[{"id": 5, "name": "g", "colour": "red"}, {"id": 6, "name": "h", "colour": null}]}')
+    url = engine.create("pm_unknown", version=V4)
+    res = podmigrate("import", "--db", url, "-i", path)
+    check_eq(res.returncode, 0, "exit status: " + res.stderr[-2000:])
+    check("no_such_table" in res.stderr and "skipped" in res.stderr, res.stderr[-2000:])
+    check("colour" in res.stderr and "1 non-null values dropped" in res.stderr, res.stderr[-2000:])
+    check_eq([r["name"] for r in snapshot(engine, url, "unknown")["auth_group"]], ["g", "h"], "auth_group")
+
+
+@test
+def kill_9_during_import_changes_nothing():
+    for engine in engines():
+        src = engine.create("pm_kill_src")
+        engine.load_generated(src, "bench", None, ["--scale", "0.1"])
+        big = os.path.join(WORK, "big-%s.json" % engine.name)
+        check_eq(podmigrate("export", "--db", src, "-o", big, "-q").returncode, 0, "export")
+        url, _ = import_into(engine, source_export(engine), "pm_kill", "-q")
+        before = snapshot(engine, url, "kill-before")
+        proc = subprocess.Popen([PODMIGRATE, "import", "--db", url, "-i", big], stderr=subprocess.PIPE,
+                                text=True)
+        # kill it once it has written rows: after its first table line, well before its end
+        line = proc.stderr.readline()
+        while line and "auth_user " not in line:
+            line = proc.stderr.readline()
+        time.sleep(0.3)
+        check(proc.poll() is None, "%s: the import ended before it could be killed" % engine.name)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        time.sleep(0.5)  # let the server notice the dead connection and roll back
+        check(snapshot(engine, url, "kill-after") == before, "%s: kill -9 left a change" % engine.name)
+
+
+@test
+def refuses_a_database_that_is_not_v4(engine):
+    url = engine.create("pm_not_v4")  # a v3 schema
+    res = podmigrate("import", "--db", url, "-i", source_export(engine))
+    check_eq(res.returncode, 1, "exit status")
+    check("not a Pod v4" in res.stderr, res.stderr[-1000:])
+
+
+@test
+def import_usage():
+    check_eq(podmigrate("import").returncode, 2, "no --db")
+    check_eq(podmigrate("import", "--db", "sqlite:x", "--nope").returncode, 2, "unknown option")
+    res = podmigrate("import", "--help")
+    check(res.returncode == 0 and "Examples" in res.stdout and "--dry" in res.stdout, "import --help")
+    res = podmigrate("import", "--db", "sqlite:" + os.path.join(WORK, "x.db"), "-i", "/nonexistent.json")
+    check_eq(res.returncode, 1, "missing input file")
+    check("/nonexistent.json" in res.stderr, res.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(0 if run("import") else 1)
