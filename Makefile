@@ -2,7 +2,7 @@
 # SANITIZE=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer into build/asan.
 
 CC      ?= cc
-PKGS    := libpq libmariadb sqlite3 yajl
+PKGS    := libpq libmariadb sqlite3 yajl libutf8proc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 

@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
-# The demo on the embedded default: generate a realistic Pod v3 SQLite database
-# (tests/gen_v3_data.py --mode sample), then export it to the upstream JSON file.
+# The demo on the embedded default: a generated Pod v3 SQLite database
+# (tests/gen_v3_data.py --mode sample) is exported to the upstream JSON file,
+# then imported into an empty Pod v4.0.3 SQLite database (the schema Pod's
+# 'make createDB' makes, from tests/data/v4.0.3/sqlite.sql).
 # Usage: scripts/demo.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-db=demo/pod_v3_sample.sqlite3
+v3=demo/pod_v3_sample.sqlite3
+v4=demo/pod_v4.sqlite3
+json=data_from_v3_to_v4/v3_exported_tables.json
 mkdir -p demo
-rm -f "$db"
-echo "== generating a sample Pod v3.8.4 database: $db"
-python3 tests/gen_v3_data.py --engine sqlite --mode sample --sqlite-db "$db"
-echo "== podmigrate export"
-"$build/podmigrate" export --db "sqlite:$db" -o data_from_v3_to_v4/v3_exported_tables.json
-echo "== the export is in data_from_v3_to_v4/v3_exported_tables.json; first rows of video_video:"
-grep -m 3 '^{"id":' <(sed -n '/^"video_video":\[/,/^\]/p' data_from_v3_to_v4/v3_exported_tables.json) | cut -c1-160
+rm -f "$v3" "$v4"
+echo "== generating a sample Pod v3.8.4 database: $v3"
+python3 tests/gen_v3_data.py --engine sqlite --mode sample --sqlite-db "$v3"
+echo "== podmigrate export --db sqlite:$v3"
+"$build/podmigrate" export --db "sqlite:$v3" -o "$json"
+echo "== creating an empty Pod v4.0.3 database: $v4"
+python3 -c 'import sys; sys.path.insert(0, "tests"); import gen_v3_data, sqlite3
+c = sqlite3.connect(sys.argv[1]); gen_v3_data.load_sqlite_schema(c, sys.argv[2]); c.commit()' \
+    "$v4" tests/data/v4.0.3/sqlite.sql
+echo "== podmigrate import --db sqlite:$v4 --dry"
+"$build/podmigrate" import --db "sqlite:$v4" -i "$json" --dry -q
+echo "== podmigrate import --db sqlite:$v4"
+"$build/podmigrate" import --db "sqlite:$v4" -i "$json"
+echo "== a few of the tags now in Pod v4 (video_tagulous_video_tags):"
+python3 -c 'import sqlite3, sys
+for row in sqlite3.connect(sys.argv[1]).execute("SELECT name, slug, count FROM video_tagulous_video_tags ORDER BY count DESC, name LIMIT 5"):
+    print("  ", *row)' "$v4"

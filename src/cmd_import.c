@@ -5,6 +5,7 @@
 #include "log.h"
 #include "pod_schema.h"
 #include "summary.h"
+#include "tag_import.h"
 #include "utf8.h"
 #include "values.h"
 
@@ -22,6 +23,7 @@ typedef struct ImportOptions {
 	const char *input;
 	bool dry;
 	bool force;
+	bool only_tags;
 } ImportOptions;
 
 /* A file column the target table lacks: reported once, with the values dropped. */
@@ -34,7 +36,8 @@ typedef struct DroppedColumn {
 typedef struct TableLoad {
 	const char *name;   /* as in the file, matched to the catalog */
 	TableSummary *summary;
-	bool skip;          /* not in the target: rows counted, not loaded */
+	bool skip;          /* not in the target (or --onlytags): rows counted, not loaded */
+	TagImport *tags;    /* a tag pseudo-table: converted to tagulous */
 	DbColumns catalog;  /* the target's columns */
 	DbColumns load;     /* the columns given to the loader (catalog minus generated keys) */
 	int *load_to_catalog;
@@ -79,6 +82,9 @@ static void import_usage(FILE *out)
 		"                    ~/.pgpass, PGSERVICE.\n"
 		"  -i, --input FILE  the JSON file (default %s)\n"
 		"      --dry         do the whole import, report, then roll everything back\n"
+		"      --onlytags    only (re)build the tags: the tagulous tables from the\n"
+		"                    file's video_tagging_tag_2_tagulous and\n"
+		"                    recorder_tagging_tag_2_tagulous; other tables are untouched\n"
 		"      --force       import even if the target does not look like Pod v4\n"
 		"  -v, --verbose     also print every SQL statement\n"
 		"  -q, --quiet       print only errors\n"
@@ -99,6 +105,7 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		{"db", required_argument, NULL, 'd'},   {"input", required_argument, NULL, 'i'},
 		{"dry", no_argument, NULL, 'n'},        {"dry-run", no_argument, NULL, 'n'},
 		{"force", no_argument, NULL, 'f'},      {"verbose", no_argument, NULL, 'v'},
+		{"onlytags", no_argument, NULL, 't'},   {"only-tags", no_argument, NULL, 't'},
 		{"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -113,6 +120,7 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		case 'i': opts->input = optarg; break;
 		case 'n': opts->dry = true; break;
 		case 'f': opts->force = true; break;
+		case 't': opts->only_tags = true; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'q': log_set_level(LOG_QUIET); break;
 		case 'h': import_usage(stdout); *exit_code = EXIT_OK; return false;
@@ -179,6 +187,7 @@ static void table_load_free(TableLoad *t)
 {
 	if (t->loader)
 		db_load_abort(t->loader);
+	tag_import_abort(t->tags);
 	for (size_t i = 0; i < t->load.count; i++)
 		sb_free(&t->cells[i]);
 	free(t->cells);
@@ -223,6 +232,17 @@ static bool on_table_begin(void *ctx, const char *table)
 		return false;
 	}
 	strlist_add(&st->seen_tables, table);
+	for (size_t i = 0; i < pod_tag_source_count; i++) {
+		if (strcmp(table, pod_tag_sources[i].table) != 0)
+			continue;
+		t->tags = tag_import_begin(st->db, &pod_tag_sources[i], t->summary);
+		return t->tags != NULL;
+	}
+	if (st->opts->only_tags) {
+		t->skip = true;
+		t->summary->note = "skipped: --onlytags";
+		return true;
+	}
 	if (!strlist_contains(&st->target_tables, table)) {
 		t->skip = true;
 		t->summary->note = "skipped: not in the target";
@@ -318,6 +338,8 @@ static bool on_row(void *ctx, const JsonField *fields, size_t count)
 	uint64_t row = ++t->summary->read;
 	if (t->skip)
 		return true;
+	if (t->tags)
+		return tag_import_row(t->tags, fields, count, row);
 	if (cli_interrupted) {
 		log_error("interrupted by signal %d", (int)cli_interrupted);
 		return false;
@@ -393,6 +415,15 @@ static bool on_table_end(void *ctx, const char *table, uint64_t rows)
 	TableLoad *t = &st->table;
 	(void)rows;
 	bool ok = true;
+	if (t->tags) {
+		TagImport *tags = t->tags;
+		t->tags = NULL;
+		ok = tag_import_end(tags);
+		t->summary->seconds = clock_now() - t->started;
+		table_load_free(t);
+		st->in_table = false;
+		return ok;
+	}
 	if (t->loader) {
 		DbLoader *loader = t->loader;
 		t->loader = NULL;
@@ -406,15 +437,22 @@ static bool on_table_end(void *ctx, const char *table, uint64_t rows)
 		if (key)
 			ok = db_reset_sequence(st->db, table, key);
 	}
-	for (size_t i = 0; i < t->dropped_count; i++)
-		log_warn("table %s: column %s is not in the target: %" PRIu64 " non-null values dropped", table,
-		         t->dropped[i].name, t->dropped[i].non_null);
+	for (size_t i = 0; i < t->dropped_count; i++) {
+		const char *why = pod_v4_dropped_column(table, t->dropped[i].name);
+		if (why)
+			log_info("  %s.%s not loaded (%s)", table, t->dropped[i].name, why);
+		else
+			log_warn("table %s: column %s is not in the target: %" PRIu64 " non-null values dropped", table,
+			         t->dropped[i].name, t->dropped[i].non_null);
+	}
 	t->summary->seconds = clock_now() - t->started;
 	if (ok) {
 		progress_clear();
-		if (t->skip)
+		if (t->skip && !st->opts->only_tags)
 			log_notice("  %-45s %12" PRIu64 " rows skipped: the target has no such table", table,
 			           t->summary->read);
+		else if (t->skip)
+			;
 		else
 			log_info("  %-45s %12" PRIu64 " rows %8.2f s", table, t->summary->inserted, t->summary->seconds);
 	}
@@ -482,7 +520,8 @@ int cmd_import(int argc, char **argv)
 			log_info("Next steps: make Pod v3's MEDIA_ROOT reachable from Pod v4, then run "
 			         "'python manage.py index_videos --all' in Pod v4.");
 	} else {
-		log_error("import failed: everything was rolled back, the database is unchanged");
+		log_error("import failed (first error: %s); everything was rolled back, the database is unchanged",
+		          log_first_error());
 	}
 	summary_free(&st.summary);
 	strlist_free(&st.target_tables);

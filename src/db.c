@@ -86,6 +86,13 @@ bool db_reset_sequence(Db *db, const char *table, const DbColumn *column)
 	return db->ops->reset_sequence(db, table, column);
 }
 
+bool db_iexact_key(Db *db, const char *table, const char *column, const char *name, size_t len,
+                   StrBuf *key)
+{
+	sb_reset(key);
+	return db->ops->iexact_key(db, table, column, name, len, key);
+}
+
 DbLoader *db_load_begin(Db *db, const char *table, const DbColumns *columns)
 {
 	log_debug("%s: bulk load into %s (%zu columns)", db->ops->engine_name, table, columns->count);

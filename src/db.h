@@ -86,6 +86,12 @@ typedef struct DbOps {
 	bool (*defer_constraints)(Db *db);
 	/* Moves the id sequence of a table past its largest id. */
 	bool (*reset_sequence)(Db *db, const char *table, const DbColumn *column);
+	/*
+	 * The key under which Django's case-insensitive lookup (iexact) on
+	 * table.column finds name on this engine: names with equal keys are one tag.
+	 */
+	bool (*iexact_key)(Db *db, const char *table, const char *column, const char *name, size_t len,
+	                   StrBuf *key);
 	/* The engine's bulk path: COPY FROM STDIN, multi-row INSERT, prepared statement. */
 	DbLoader *(*load_begin)(Db *db, const char *table, const DbColumns *columns);
 	bool (*load_row)(DbLoader *loader, const DbValue *values);
@@ -125,6 +131,8 @@ void db_order_expr(Db *db, StrBuf *sb, const DbColumn *column);
 
 bool db_defer_constraints(Db *db);
 bool db_reset_sequence(Db *db, const char *table, const DbColumn *column);
+bool db_iexact_key(Db *db, const char *table, const char *column, const char *name, size_t len,
+                   StrBuf *key);
 
 /*
  * Bulk load into table's columns (matched to the catalog by the caller).

@@ -11,6 +11,8 @@ typedef struct MysqlDb {
 	Db base;
 	MYSQL *conn;
 	bool in_transaction;
+	char *collation_of;  /* "table.column" whose collation is cached */
+	char *collation;
 } MysqlDb;
 
 static MYSQL *conn_of(Db *db) { return ((MysqlDb *)db)->conn; }
@@ -62,6 +64,8 @@ static bool my_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 static void my_close(Db *db)
 {
 	MysqlDb *m = (MysqlDb *)db;
+	free(m->collation_of);
+	free(m->collation);
 	if (m->conn)
 		mysql_close(m->conn);
 	free(m);
@@ -235,6 +239,56 @@ static bool my_reset_sequence(Db *db, const char *table, const DbColumn *column)
 	return true;
 }
 
+static bool keep_first_value(void *ctx, const DbValue *values, size_t ncols)
+{
+	StrBuf *out = ctx;
+	(void)ncols;
+	sb_reset(out);
+	if (values[0].data)
+		sb_append(out, values[0].data, values[0].len);
+	return true;
+}
+
+/*
+ * Django's iexact on MariaDB is the column's collation (utf8mb4_unicode_ci:
+ * case, accents, ß/ss and emoji all compare equal): its sort weights are the key.
+ */
+static bool my_iexact_key(Db *db, const char *table, const char *column, const char *name, size_t len,
+                          StrBuf *key)
+{
+	MysqlDb *m = (MysqlDb *)db;
+	StrBuf sql = STRBUF_INIT, which = STRBUF_INIT;
+	sb_printf(&which, "%s.%s", table, column);
+	bool ok = true;
+	if (!m->collation_of || strcmp(m->collation_of, which.data) != 0) {
+		StrBuf collation = STRBUF_INIT;
+		sb_puts(&sql, "SELECT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+		              "AND TABLE_NAME = ");
+		my_quote_literal(&sql, table);
+		sb_puts(&sql, " AND COLUMN_NAME = ");
+		my_quote_literal(&sql, column);
+		ok = my_query(db, sql.data, keep_first_value, &collation) && collation.len > 0;
+		if (!ok)
+			log_error("MariaDB: cannot find the collation of %s", which.data);
+		free(m->collation_of);
+		free(m->collation);
+		m->collation_of = sb_steal(&which);
+		m->collation = sb_steal(&collation);
+		sb_reset(&sql);
+	}
+	if (ok) {
+		char *text = xstrndup(name, len);
+		sb_puts(&sql, "SELECT HEX(WEIGHT_STRING(CONVERT(");
+		my_quote_literal(&sql, text);
+		sb_printf(&sql, " USING utf8mb4) COLLATE %s))", m->collation);
+		free(text);
+		ok = my_query(db, sql.data, keep_first_value, key);
+	}
+	sb_free(&sql);
+	sb_free(&which);
+	return ok;
+}
+
 /* Multi-row INSERT statements capped by size, as mydumper does. */
 #define INSERT_MAX_BYTES (1024 * 1024)
 
@@ -340,6 +394,7 @@ const DbOps db_mysql_ops = {
 	.order_expr = my_order_expr,
 	.defer_constraints = my_defer_constraints,
 	.reset_sequence = my_reset_sequence,
+	.iexact_key = my_iexact_key,
 	.load_begin = my_load_begin,
 	.load_row = my_load_row,
 	.load_end = my_load_end,

@@ -4,12 +4,14 @@
 #include "log.h"
 
 #include <libpq-fe.h>
+#include <utf8proc.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct PgDb {
 	Db base;
 	PGconn *conn;
+	bool unicode_upper; /* upper() folds beyond ASCII (not the C locale) */
 } PgDb;
 
 static PGconn *conn_of(Db *db) { return ((PgDb *)db)->conn; }
@@ -60,6 +62,9 @@ static bool pg_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 		return false;
 	}
 	PQsetNoticeProcessor(p->conn, pg_notice, NULL);
+	PGresult *res = PQexec(p->conn, "SELECT upper(U&'\\00E9') = U&'\\00C9'");
+	p->unicode_upper = PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
 	/* Datetimes in UTC, text in UTF-8, floats with all their digits. */
 	return pg_exec_quiet(p->conn, "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; "
 	                              "SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; "
@@ -329,6 +334,37 @@ static bool pg_reset_sequence(Db *db, const char *table, const DbColumn *column)
 	return ok;
 }
 
+/*
+ * Django's iexact on PostgreSQL compares UPPER(), which follows the database's
+ * LC_CTYPE: Unicode simple upper-casing, or ASCII only under the C locale
+ * (found once at connect time). Computed here: the server cannot be asked
+ * while a COPY is running on the connection.
+ */
+static bool pg_iexact_key(Db *db, const char *table, const char *column, const char *name, size_t len,
+                          StrBuf *key)
+{
+	(void)table, (void)column;
+	bool unicode = ((PgDb *)db)->unicode_upper;
+	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)name;
+	utf8proc_ssize_t i = 0, n = (utf8proc_ssize_t)len;
+	while (i < n) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t step = utf8proc_iterate(s + i, n - i, &cp);
+		if (step <= 0) {
+			log_error("tag name '%.*s' is not valid UTF-8", (int)len, name);
+			return false;
+		}
+		if (unicode)
+			cp = utf8proc_toupper(cp);
+		else if (cp >= 'a' && cp <= 'z')
+			cp -= 'a' - 'A';
+		utf8proc_uint8_t out[4];
+		sb_append(key, (const char *)out, (size_t)utf8proc_encode_char(cp, out));
+		i += step;
+	}
+	return true;
+}
+
 #define COPY_SEND_BYTES (256 * 1024)
 
 typedef struct PgLoader {
@@ -498,6 +534,7 @@ const DbOps db_pgsql_ops = {
 	.order_expr = pg_order_expr,
 	.defer_constraints = pg_defer_constraints,
 	.reset_sequence = pg_reset_sequence,
+	.iexact_key = pg_iexact_key,
 	.load_begin = pg_load_begin,
 	.load_row = pg_load_row,
 	.load_end = pg_load_end,

@@ -241,6 +241,18 @@ static bool sqlite_reset_sequence(Db *db, const char *table, const DbColumn *col
 	return true;
 }
 
+/* Django's iexact on SQLite is LIKE, which folds ASCII letters only. */
+static bool sqlite_iexact_key(Db *db, const char *table, const char *column, const char *name, size_t len,
+                              StrBuf *key)
+{
+	(void)db, (void)table, (void)column;
+	sb_append(key, name, len);
+	for (size_t i = 0; i < len; i++)
+		if (key->data[i] >= 'A' && key->data[i] <= 'Z')
+			key->data[i] = (char)(key->data[i] - 'A' + 'a');
+	return true;
+}
+
 typedef struct SqliteLoader {
 	DbLoader base;
 	sqlite3_stmt *stmt;
@@ -320,6 +332,7 @@ const DbOps db_sqlite_ops = {
 	.order_expr = sqlite_order_expr,
 	.defer_constraints = sqlite_defer_constraints,
 	.reset_sequence = sqlite_reset_sequence,
+	.iexact_key = sqlite_iexact_key,
 	.load_begin = sqlite_load_begin,
 	.load_row = sqlite_load_row,
 	.load_end = sqlite_load_end,

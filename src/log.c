@@ -7,6 +7,7 @@
 
 static LogLevel threshold = LOG_INFO;
 static bool progress_visible;
+static char first_error[1024];
 
 void log_set_level(LogLevel level) { threshold = level; }
 
@@ -25,8 +26,16 @@ static const char *level_prefix(LogLevel level)
 	}
 }
 
+const char *log_first_error(void) { return first_error; }
+
 void log_msg(LogLevel level, const char *fmt, ...)
 {
+	if (level == LOG_ERROR && !first_error[0]) {
+		va_list copy;
+		va_start(copy, fmt);
+		vsnprintf(first_error, sizeof(first_error), fmt, copy);
+		va_end(copy);
+	}
 	if (!log_enabled(level))
 		return;
 	progress_clear();

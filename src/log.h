@@ -24,6 +24,9 @@ void log_msg(LogLevel level, const char *fmt, ...) __attribute__((format(printf,
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 
+/* The first error logged since the start ("" if none): repeated under a long summary. */
+const char *log_first_error(void);
+
 /* Progress lines are only drawn when stderr is a terminal and not quiet. */
 bool progress_enabled(void);
 void progress_show(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

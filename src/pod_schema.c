@@ -145,8 +145,10 @@ const char *const pod_v3_tables[] = {
 const size_t pod_v3_table_count = sizeof(pod_v3_tables) / sizeof(pod_v3_tables[0]);
 
 const PodTagSource pod_tag_sources[] = {
-	{"video_tagging_tag_2_tagulous", "video_id", "video", "video"},
-	{"recorder_tagging_tag_2_tagulous", "recorder_id", "recorder", "recorder"},
+	{"video_tagging_tag_2_tagulous", "video_id", "video", "video", "video_video",
+	 "video_tagulous_video_tags", "video_video_tags", "video_id", "tagulous_video_tags_id"},
+	{"recorder_tagging_tag_2_tagulous", "recorder_id", "recorder", "recorder", "recorder_recorder",
+	 "recorder_tagulous_recorder_tags", "recorder_recorder_tags", "recorder_id", "tagulous_recorder_tags_id"},
 };
 
 const size_t pod_tag_source_count = sizeof(pod_tag_sources) / sizeof(pod_tag_sources[0]);
@@ -166,5 +168,12 @@ const char *pod_v4_model_default(const char *table, const char *column)
 	for (size_t i = 0; i < sizeof(v4_defaults) / sizeof(v4_defaults[0]); i++)
 		if (!strcmp(v4_defaults[i].table, table) && !strcmp(v4_defaults[i].column, column))
 			return v4_defaults[i].value;
+	return NULL;
+}
+
+const char *pod_v4_dropped_column(const char *table, const char *column)
+{
+	if (!strcmp(column, "tags") && (!strcmp(table, "video_video") || !strcmp(table, "recorder_recorder")))
+		return "v4 keeps tags in tagulous tables, built from the tag pseudo-tables";
 	return NULL;
 }

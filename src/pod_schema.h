@@ -14,6 +14,12 @@ typedef struct PodTagSource {
 	const char *id_column; /* "video_id" / "recorder_id" */
 	const char *app_label; /* django_content_type of the tagged model */
 	const char *model;
+	/* In Pod v4: the tagged objects, the tagulous tag model, the M2M table and its columns. */
+	const char *object_table;
+	const char *tag_table;
+	const char *relation_table;
+	const char *relation_object_column;
+	const char *relation_tag_column;
 } PodTagSource;
 
 extern const PodTagSource pod_tag_sources[];
@@ -24,5 +30,8 @@ extern const size_t pod_tag_source_count;
  * none into the database), as canonical text; NULL when none is known.
  */
 const char *pod_v4_model_default(const char *table, const char *column);
+
+/* Why a v3 column is absent from v4, when it is known and expected; NULL otherwise. */
+const char *pod_v4_dropped_column(const char *table, const char *column);
 
 #endif

@@ -1,6 +1,9 @@
 #include "tags.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 void tags_append_name(StrBuf *tag_string, const char *name, size_t len)
 {
@@ -20,4 +23,95 @@ void tags_append_name(StrBuf *tag_string, const char *name, size_t len)
 		sb_putc(tag_string, name[i]);
 	}
 	sb_putc(tag_string, '"');
+}
+
+static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+void tags_parse(const char *s, size_t len, StrList *names)
+{
+	StrBuf name = STRBUF_INIT;
+	size_t i = 0;
+	while (i <= len) {
+		sb_reset(&name);
+		while (i < len && is_blank(s[i]))
+			i++;
+		if (i < len && s[i] == '"') {
+			for (i++; i < len; i++) {
+				if (s[i] == '"') {
+					if (i + 1 < len && s[i + 1] == '"') {
+						sb_putc(&name, '"');
+						i++;
+						continue;
+					}
+					i++;
+					break;
+				}
+				sb_putc(&name, s[i]);
+			}
+		}
+		/* unquoted text, or what follows a closing quote, up to the next comma */
+		while (i < len && s[i] != ',')
+			sb_putc(&name, s[i++]);
+		size_t end = name.len;
+		while (end > 0 && is_blank(name.data[end - 1]))
+			end--;
+		if (end > 0) {
+			name.data[end] = '\0';
+			strlist_add(names, name.data);
+		}
+		i++; /* the comma, or past the end */
+	}
+	sb_free(&name);
+}
+
+/* What Python's re \s matches among ASCII characters (str.isspace). */
+static bool is_python_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+static bool is_word(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+void tags_slugify(const char *name, size_t len, StrBuf *slug)
+{
+	utf8proc_uint8_t *decomposed = NULL;
+	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)name, (utf8proc_ssize_t)len, &decomposed,
+	                                  UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT);
+	const unsigned char *src = n >= 0 ? decomposed : (const unsigned char *)name;
+	size_t src_len = n >= 0 ? (size_t)n : len;
+	size_t start = slug->len;
+	bool in_separator_run = false;
+	for (size_t i = 0; i < src_len; i++) {
+		unsigned char c = src[i];
+		if (c >= 0x80)
+			continue; /* not ASCII after NFKD: dropped */
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if (c == '-' || is_python_space(c)) {
+			in_separator_run = true;
+			continue;
+		}
+		if (!is_word(c))
+			continue; /* removed before runs are collapsed: "a - . - b" is "a-b" */
+		if (in_separator_run)
+			sb_putc(slug, '-');
+		in_separator_run = false;
+		sb_putc(slug, (char)c);
+	}
+	free(decomposed);
+	/* leading separators were never written; strip '-' and '_' at both ends */
+	size_t lead = start;
+	while (lead < slug->len && (slug->data[lead] == '_' || slug->data[lead] == '-'))
+		lead++;
+	size_t end = slug->len;
+	while (end > lead && (slug->data[end - 1] == '_' || slug->data[end - 1] == '-'))
+		end--;
+	memmove(slug->data + start, slug->data + lead, end - lead);
+	slug->len = start + (end - lead);
+	if (slug->len == start)
+		sb_putc(slug, '_');
+	slug->data[slug->len] = '\0';
 }

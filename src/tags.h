@@ -12,4 +12,20 @@
  */
 void tags_append_name(StrBuf *tag_string, const char *name, size_t len);
 
+/*
+ * Splits a tag string into names: comma-separated items, each optionally
+ * quoted tagulous-style ("a,b"; "" for a quote inside quotes), trimmed, empty
+ * ones dropped. Spaces never split a name (tagulous would split a lone
+ * "machine learning" in two; upstream's files never quote).
+ */
+void tags_parse(const char *s, size_t len, StrList *names);
+
+/*
+ * The slug tagulous 2.1 gives a name, before any clash: Django's slugify
+ * without Unicode (NFKD, non-ASCII dropped, lowercased, only word characters,
+ * spaces and hyphens kept, runs of spaces/hyphens made one '-', '-' and '_'
+ * stripped at both ends), "_" when nothing is left. Not cut to length.
+ */
+void tags_slugify(const char *name, size_t len, StrBuf *slug);
+
 #endif

@@ -234,7 +234,7 @@ def interrupted_export_keeps_the_previous_file():
     e, url = small_sqlite("pm_sigterm")
     # enough rows for the export to take a while
     e.run_sql(url, "INSERT INTO django_site(id, domain, name) VALUES (1, 'x', 'x');"
-              "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400000) "
+              "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) "
               "INSERT INTO video_viewcount(id, date, count, video_id) SELECT i, '2024-01-01', i, i FROM n;")
     out = os.path.join(WORK, "sig", "v3_exported_tables.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -242,7 +242,11 @@ def interrupted_export_keeps_the_previous_file():
         f.write("OLD")
     proc = subprocess.Popen([PODMIGRATE, "export", "--db", url, "-o", out], stderr=subprocess.PIPE,
                             text=True)
-    time.sleep(0.3)
+    # the table before video_viewcount is done: stop it in the middle of the big one
+    line = proc.stderr.readline()
+    while line and "video_video_theme " not in line:
+        line = proc.stderr.readline()
+    check(proc.poll() is None, "the export ended before it could be interrupted")
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     check_eq(proc.returncode, 1, "exit status after SIGTERM: " + err[-500:])

@@ -78,7 +78,6 @@ static bool read_doc(const char *doc, size_t len, Trace *t, JsonPosition *pos)
 static char *trace_doc(const char *doc, size_t len)
 {
 	Trace t = {STRBUF_INIT, 0, 0, false};
-	sb_puts(&t.sb, "");
 	if (!read_doc(doc, len, &t, NULL))
 		sb_puts(&t.sb, "FAILED\n");
 	return sb_steal(&t.sb);
