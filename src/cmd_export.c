@@ -5,6 +5,7 @@
 #include "json_writer.h"
 #include "log.h"
 #include "pod_schema.h"
+#include "row_writer.h"
 #include "tags.h"
 #include "utf8.h"
 #include "values.h"
@@ -37,9 +38,7 @@ typedef struct ExportTotals {
 typedef struct TableStream {
 	JsonWriter *w;
 	const char *table;
-	const DbColumns *columns;
-	StrBuf *keys;    /* each column's key, rendered once per table */
-	size_t pk_index; /* SIZE_MAX when the table has no single-column key */
+	RowWriter rw;
 	uint64_t rows;
 	double started;
 	double last_progress;
@@ -180,44 +179,13 @@ static bool check_interrupted(void)
 	return true;
 }
 
-/* Names table, row key, column and shows the value, escaped so the message stays clean text. */
-static void report_bad_value(const TableStream *ts, const DbValue *values, const DbColumn *col,
-                             const DbValue *value, const char *why)
-{
-	StrBuf msg = STRBUF_INIT;
-	sb_printf(&msg, "table %s, row %" PRIu64, ts->table, ts->rows + 1);
-	if (ts->pk_index != SIZE_MAX && values[ts->pk_index].data) {
-		sb_printf(&msg, " (%s=", ts->columns->items[ts->pk_index].name);
-		utf8_append_visible(&msg, values[ts->pk_index].data, values[ts->pk_index].len, 64);
-		sb_putc(&msg, ')');
-	}
-	sb_printf(&msg, ", column %s (%s): %s", col->name, col->type, why);
-	size_t bad;
-	if (!utf8_validate(value->data, value->len, &bad))
-		sb_printf(&msg, " at byte %zu", bad);
-	sb_puts(&msg, ": '");
-	utf8_append_visible(&msg, value->data, value->len, 80);
-	sb_putc(&msg, '\'');
-	log_error("%s", msg.data);
-	sb_free(&msg);
-}
-
 static bool write_table_row(void *ctx, const DbValue *values, size_t ncols)
 {
 	TableStream *ts = ctx;
 	if (check_interrupted())
 		return false;
-	json_begin_object(ts->w);
-	for (size_t i = 0; i < ncols && i < ts->columns->count; i++) {
-		const DbColumn *col = &ts->columns->items[i];
-		const char *why;
-		json_key_prepared(ts->w, ts->keys[i].data, ts->keys[i].len);
-		if (!value_write_json(ts->w, col->kind, &values[i], &why)) {
-			report_bad_value(ts, values, col, &values[i], why);
-			return false;
-		}
-	}
-	json_end_object(ts->w);
+	if (!row_writer_write(&ts->rw, ts->w, values, ncols, ts->rows + 1))
+		return false;
 	ts->rows++;
 	if (ts->rows % PROGRESS_EVERY_ROWS == 0)
 		show_progress(ts);
@@ -262,24 +230,8 @@ static bool export_table(Db *db, JsonWriter *w, const char *table, ExportTotals 
 		log_error("table %s: the catalog lists no columns", table);
 		return false;
 	}
-	TableStream ts = {.w = w, .table = table, .columns = &columns, .pk_index = SIZE_MAX};
-	size_t pk_count = 0;
-	for (size_t i = 0; i < columns.count; i++)
-		if (columns.items[i].primary_key) {
-			ts.pk_index = i;
-			pk_count++;
-		}
-	if (pk_count != 1)
-		ts.pk_index = SIZE_MAX;
-	ts.keys = xmalloc(sizeof(StrBuf) * columns.count);
-	bool ok = true;
-	for (size_t i = 0; i < columns.count; i++) {
-		ts.keys[i] = (StrBuf)STRBUF_INIT;
-		if (!json_prepare_key(w, columns.items[i].name, strlen(columns.items[i].name), &ts.keys[i])) {
-			log_error("table %s: a column name is not valid UTF-8", table);
-			ok = false;
-		}
-	}
+	TableStream ts = {.w = w, .table = table};
+	bool ok = row_writer_init(&ts.rw, w, table, &columns);
 	char *sql = build_select(db, table, &columns);
 	ts.started = ts.last_progress = clock_now();
 	json_key(w, table, strlen(table));
@@ -287,9 +239,7 @@ static bool export_table(Db *db, JsonWriter *w, const char *table, ExportTotals 
 	ok = ok && db_query(db, sql, write_table_row, &ts);
 	json_end_array(w);
 	free(sql);
-	for (size_t i = 0; i < columns.count; i++)
-		sb_free(&ts.keys[i]);
-	free(ts.keys);
+	row_writer_free(&ts.rw);
 	db_columns_free(&columns);
 	if (!ok) {
 		progress_clear();
@@ -365,7 +315,7 @@ static bool add_tag_row(void *ctx, const DbValue *values, size_t ncols)
 
 static bool export_tags(Db *db, JsonWriter *w, const PodTagSource *source, ExportTotals *totals)
 {
-	TagStream tags = {.ts = {.w = w, .table = source->table, .pk_index = SIZE_MAX}, .source = source};
+	TagStream tags = {.ts = {.w = w, .table = source->table}, .source = source};
 	StrBuf sql = STRBUF_INIT;
 	/* Aggregated here, not with GROUP_CONCAT (MySQL cuts it at group_concat_max_len). */
 	sb_puts(&sql, "SELECT ti.object_id, t.name FROM tagging_taggeditem ti "

@@ -3,7 +3,10 @@
 #include "db.h"
 #include "json_reader.h"
 #include "log.h"
+#include "integrity.h"
 #include "pod_schema.h"
+#include "reject_log.h"
+#include "repairs.h"
 #include "summary.h"
 #include "tag_import.h"
 #include "utf8.h"
@@ -24,6 +27,7 @@ typedef struct ImportOptions {
 	bool dry;
 	bool force;
 	bool only_tags;
+	bool strict;
 } ImportOptions;
 
 /* A file column the target table lacks: reported once, with the values dropped. */
@@ -57,9 +61,12 @@ typedef struct ImportState {
 	const ImportOptions *opts;
 	StrList target_tables;
 	StrList seen_tables;
+	StrList written_tables; /* what the import replaced: checked before commit */
 	Summary summary;
 	TableLoad table;
 	bool in_table;
+	Repairs repairs;
+	RejectLog rejects;
 } ImportState;
 
 static void import_usage(FILE *out)
@@ -85,6 +92,8 @@ static void import_usage(FILE *out)
 		"      --onlytags    only (re)build the tags: the tagulous tables from the\n"
 		"                    file's video_tagging_tag_2_tagulous and\n"
 		"                    recorder_tagging_tag_2_tagulous; other tables are untouched\n"
+		"      --strict      abort on any row that breaks the v4 database instead of\n"
+		"                    leaving it out (see below)\n"
 		"      --force       import even if the target does not look like Pod v4\n"
 		"  -v, --verbose     also print every SQL statement\n"
 		"  -q, --quiet       print only errors\n"
@@ -95,7 +104,16 @@ static void import_usage(FILE *out)
 		"  MYSQL_PWD=secret podmigrate import --db mysql://pod@localhost/pod_v4\n"
 		"  podmigrate import --db sqlite:/srv/pod4/db.sqlite3 -i /tmp/pod.json\n"
 		"\n"
-		"Exit status: 0 done, 1 failed (the database is unchanged), 2 usage.\n",
+		"Before commit, rows that would break the v4 database are found. Known v3 data\n"
+		"is repaired and reported: meetings whose recurring_until is before their\n"
+		"start date get the start date; video_videotodelete rows sharing a\n"
+		"date_deletion are merged. Rows whose foreign key points to a missing row\n"
+		"(objects deleted in v3 but still referenced) are left out, with what\n"
+		"referenced them, and written to FILE's reject file (JSON Lines, next to\n"
+		"the input: v3_exported_tables.rejects.jsonl).\n"
+		"\n"
+		"Exit status: 0 done, 1 failed (the database is unchanged), 2 usage,\n"
+		"3 done but rows were left out (see the reject file).\n",
 		DEFAULT_INPUT);
 }
 
@@ -106,6 +124,7 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		{"dry", no_argument, NULL, 'n'},        {"dry-run", no_argument, NULL, 'n'},
 		{"force", no_argument, NULL, 'f'},      {"verbose", no_argument, NULL, 'v'},
 		{"onlytags", no_argument, NULL, 't'},   {"only-tags", no_argument, NULL, 't'},
+		{"strict", no_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -121,6 +140,7 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		case 'n': opts->dry = true; break;
 		case 'f': opts->force = true; break;
 		case 't': opts->only_tags = true; break;
+		case 's': opts->strict = true; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'q': log_set_level(LOG_QUIET); break;
 		case 'h': import_usage(stdout); *exit_code = EXIT_OK; return false;
@@ -236,6 +256,8 @@ static bool on_table_begin(void *ctx, const char *table)
 		if (strcmp(table, pod_tag_sources[i].table) != 0)
 			continue;
 		t->tags = tag_import_begin(st->db, &pod_tag_sources[i], t->summary);
+		strlist_add(&st->written_tables, pod_tag_sources[i].relation_table);
+		strlist_add(&st->written_tables, pod_tag_sources[i].tag_table);
 		return t->tags != NULL;
 	}
 	if (st->opts->only_tags) {
@@ -251,6 +273,7 @@ static bool on_table_begin(void *ctx, const char *table)
 	if (!db_list_columns(st->db, table, &t->catalog))
 		return false;
 	t->present = xmalloc(sizeof(bool) * (t->catalog.count ? t->catalog.count : 1));
+	strlist_add(&st->written_tables, table);
 	return delete_rows(st->db, table);
 }
 
@@ -380,10 +403,16 @@ static bool on_row(void *ctx, const JsonField *fields, size_t count)
 		if (!t->present[c] && t->defaults[slot])
 			t->values[slot] = (DbValue){t->defaults[slot], strlen(t->defaults[slot])};
 	}
+	RepairResult repair = repairs_apply(&st->repairs, t->name, &t->load, t->values, row);
+	if (repair != REPAIR_NONE)
+		t->summary->repaired++;
+	if (repair == REPAIR_DROPPED)
+		return true;
 	if (!db_load_row(t->loader, t->values)) {
 		log_error("table %s: row %" PRIu64 " was refused", t->name, row);
 		return false;
 	}
+	t->summary->inserted++;
 	if (row % PROGRESS_EVERY_ROWS == 0) {
 		double now = clock_now();
 		if (now - t->last_progress >= 0.5) {
@@ -432,7 +461,6 @@ static bool on_table_end(void *ctx, const char *table, uint64_t rows)
 			log_error("table %s: the load failed", table);
 	}
 	if (ok && !t->skip) {
-		t->summary->inserted = t->summary->read;
 		const DbColumn *key = integer_key(&t->catalog);
 		if (key)
 			ok = db_reset_sequence(st->db, table, key);
@@ -498,8 +526,11 @@ int cmd_import(int argc, char **argv)
 	}
 	log_info("Importing %s into Pod v4 database %s (%s)%s", opts.input, db_display(st.db),
 	         db_engine_name(st.db), opts.dry ? ": dry run, nothing will be kept" : "");
+	reject_log_init(&st.rejects, opts.input);
 	bool ok = db_list_tables(st.db, &st.target_tables) && check_pod_v4(&st.target_tables, opts.force) &&
-	          db_begin(st.db) && db_defer_constraints(st.db) && import_file(&st, in);
+	          db_begin(st.db) && db_defer_constraints(st.db) && import_file(&st, in) &&
+	          integrity_remove_dangling(st.db, &st.written_tables, &st.rejects, opts.strict, &st.summary) &&
+	          reject_log_finish(&st.rejects);
 	if (ok && opts.dry) {
 		ok = db_rollback(st.db);
 		log_info("Dry run: everything was rolled back, the database is unchanged.");
@@ -523,8 +554,17 @@ int cmd_import(int argc, char **argv)
 		log_error("import failed (first error: %s); everything was rolled back, the database is unchanged",
 		          log_first_error());
 	}
+	uint64_t rejected = st.rejects.count;
+	if (ok && rejected)
+		log_warn("%" PRIu64 " rows were left out%s: they are in %s", rejected,
+		         opts.dry ? " (dry run)" : "", st.rejects.path);
 	summary_free(&st.summary);
 	strlist_free(&st.target_tables);
 	strlist_free(&st.seen_tables);
-	return ok ? EXIT_OK : EXIT_FAILED;
+	strlist_free(&st.written_tables);
+	repairs_free(&st.repairs);
+	reject_log_free(&st.rejects);
+	if (!ok)
+		return EXIT_FAILED;
+	return rejected ? EXIT_REJECTED : EXIT_OK;
 }

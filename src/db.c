@@ -70,6 +70,32 @@ bool db_list_columns(Db *db, const char *table, DbColumns *columns)
 	return true;
 }
 
+bool db_list_foreign_keys(Db *db, const char *table, DbForeignKeys *keys)
+{
+	return db->ops->list_foreign_keys(db, table, keys);
+}
+
+void db_foreign_keys_add(DbForeignKeys *keys, const char *column, const char *ref_table, const char *ref_column)
+{
+	keys->items = xrealloc(keys->items, (keys->count + 1) * sizeof(DbForeignKey));
+	DbForeignKey *k = &keys->items[keys->count++];
+	k->column = xstrdup(column);
+	k->ref_table = xstrdup(ref_table);
+	k->ref_column = xstrdup(ref_column);
+}
+
+void db_foreign_keys_free(DbForeignKeys *keys)
+{
+	for (size_t i = 0; i < keys->count; i++) {
+		free(keys->items[i].column);
+		free(keys->items[i].ref_table);
+		free(keys->items[i].ref_column);
+	}
+	free(keys->items);
+	keys->items = NULL;
+	keys->count = 0;
+}
+
 bool db_begin_snapshot(Db *db) { return db->ops->begin_snapshot(db); }
 bool db_begin(Db *db) { return db->ops->begin(db); }
 bool db_commit(Db *db) { return db->ops->commit(db); }

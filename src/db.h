@@ -56,6 +56,18 @@ typedef enum {
 
 typedef struct Db Db;
 
+/* One single-column foreign key of a table (Django makes no composite ones). */
+typedef struct DbForeignKey {
+	char *column;
+	char *ref_table;
+	char *ref_column;
+} DbForeignKey;
+
+typedef struct DbForeignKeys {
+	DbForeignKey *items;
+	size_t count;
+} DbForeignKeys;
+
 /* A bulk load in progress into one table (see db_load_begin). */
 typedef struct DbLoader {
 	Db *db;
@@ -72,6 +84,7 @@ typedef struct DbOps {
 	bool (*query)(Db *db, const char *sql, DbRowFn fn, void *ctx);
 	bool (*list_tables)(Db *db, StrList *tables);
 	bool (*list_columns)(Db *db, const char *table, DbColumns *columns);
+	bool (*list_foreign_keys)(Db *db, const char *table, DbForeignKeys *keys);
 	bool (*begin_snapshot)(Db *db);
 	bool (*begin)(Db *db);
 	bool (*commit)(Db *db);
@@ -120,6 +133,9 @@ bool db_exec(Db *db, const char *sql);
 bool db_query(Db *db, const char *sql, DbRowFn fn, void *ctx);
 bool db_list_tables(Db *db, StrList *tables);
 bool db_list_columns(Db *db, const char *table, DbColumns *columns);
+bool db_list_foreign_keys(Db *db, const char *table, DbForeignKeys *keys);
+void db_foreign_keys_add(DbForeignKeys *keys, const char *column, const char *ref_table, const char *ref_column);
+void db_foreign_keys_free(DbForeignKeys *keys);
 bool db_begin_snapshot(Db *db);
 bool db_begin(Db *db);
 bool db_commit(Db *db);

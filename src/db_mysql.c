@@ -176,6 +176,29 @@ static bool my_list_columns(Db *db, const char *table, DbColumns *columns)
 	return ok;
 }
 
+static bool add_foreign_key_row(void *ctx, const DbValue *v, size_t ncols)
+{
+	(void)ncols;
+	char *column = xstrndup(v[0].data, v[0].len), *table = xstrndup(v[1].data, v[1].len);
+	char *ref = xstrndup(v[2].data, v[2].len);
+	db_foreign_keys_add(ctx, column, table, ref);
+	free(column), free(table), free(ref);
+	return true;
+}
+
+static bool my_list_foreign_keys(Db *db, const char *table, DbForeignKeys *keys)
+{
+	StrBuf sql = STRBUF_INIT;
+	sb_puts(&sql, "SELECT COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME "
+	              "FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() "
+	              "AND REFERENCED_TABLE_NAME IS NOT NULL AND TABLE_NAME = ");
+	my_quote_literal(&sql, table);
+	sb_puts(&sql, " ORDER BY CONSTRAINT_NAME");
+	bool ok = my_query(db, sql.data, add_foreign_key_row, keys);
+	sb_free(&sql);
+	return ok;
+}
+
 static bool my_begin_snapshot(Db *db)
 {
 	if (!my_exec(db, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ") ||
@@ -384,6 +407,7 @@ const DbOps db_mysql_ops = {
 	.query = my_query,
 	.list_tables = my_list_tables,
 	.list_columns = my_list_columns,
+	.list_foreign_keys = my_list_foreign_keys,
 	.begin_snapshot = my_begin_snapshot,
 	.begin = my_begin,
 	.commit = my_commit,

@@ -279,6 +279,26 @@ static bool pg_list_columns(Db *db, const char *table, DbColumns *columns)
 		table, add_column_row, columns);
 }
 
+static bool add_foreign_key_row(void *ctx, const DbValue *v, size_t ncols)
+{
+	(void)ncols;
+	db_foreign_keys_add(ctx, v[0].data, v[1].data, v[2].data);
+	return true;
+}
+
+static bool pg_list_foreign_keys(Db *db, const char *table, DbForeignKeys *keys)
+{
+	return pg_catalog_query(
+		db,
+		"SELECT a.attname, rc.relname, ra.attname FROM pg_catalog.pg_constraint c "
+		"JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+		"JOIN pg_catalog.pg_class rc ON rc.oid = c.confrelid "
+		"JOIN pg_catalog.pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] "
+		"WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 "
+		"AND c.conrelid = to_regclass(format('%I.%I', current_schema(), $1::text)) ORDER BY c.conname",
+		table, add_foreign_key_row, keys);
+}
+
 static bool pg_begin_snapshot(Db *db)
 {
 	return pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -524,6 +544,7 @@ const DbOps db_pgsql_ops = {
 	.query = pg_query,
 	.list_tables = pg_list_tables,
 	.list_columns = pg_list_columns,
+	.list_foreign_keys = pg_list_foreign_keys,
 	.begin_snapshot = pg_begin_snapshot,
 	.begin = pg_begin,
 	.commit = pg_commit,

@@ -205,6 +205,20 @@ static bool sqlite_list_columns(Db *db, const char *table, DbColumns *columns)
 	                  table, add_column_row, columns);
 }
 
+static bool add_foreign_key_row(void *ctx, const DbValue *v, size_t ncols)
+{
+	(void)ncols;
+	if (v[0].data && v[1].data && v[2].data)
+		db_foreign_keys_add(ctx, v[0].data, v[1].data, v[2].data);
+	return true;
+}
+
+static bool sqlite_list_foreign_keys(Db *db, const char *table, DbForeignKeys *keys)
+{
+	return sqlite_run(db, "SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list(?1) ORDER BY id",
+	                  table, add_foreign_key_row, keys);
+}
+
 /* BEGIN takes its read lock at the first read and keeps it: one consistent snapshot. */
 static bool sqlite_begin_snapshot(Db *db) { return sqlite_exec(db, "BEGIN"); }
 static bool sqlite_begin(Db *db) { return sqlite_exec(db, "BEGIN IMMEDIATE"); }
@@ -322,6 +336,7 @@ const DbOps db_sqlite_ops = {
 	.query = sqlite_query,
 	.list_tables = sqlite_list_tables,
 	.list_columns = sqlite_list_columns,
+	.list_foreign_keys = sqlite_list_foreign_keys,
 	.begin_snapshot = sqlite_begin_snapshot,
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,

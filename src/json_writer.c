@@ -54,7 +54,7 @@ static void newline_indent(JsonWriter *w, int depth)
 /* Items of the top-level object and of its arrays go one per line even when compact. */
 static bool breaks_lines(const JsonWriter *w, int depth)
 {
-	return w->indent > 0 || depth <= 2;
+	return w->indent > 0 || (w->indent == 0 && depth <= 2);
 }
 
 /* Separator and line break before a value (or key) at the current depth. */

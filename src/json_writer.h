@@ -21,7 +21,7 @@ typedef struct JsonWriter {
 	size_t used; /* bytes of buf not yet handed to out: one stdio call per buffer, not per byte */
 	char buf[JSON_WRITER_BUFFER];
 	bool ascii_only;
-	int indent; /* 0: compact, but the first two levels get one item per line */
+	int indent; /* 0: compact, but the first two levels get one item per line; -1: one line */
 	int depth;
 	bool first[JSON_MAX_DEPTH]; /* no item written yet at this depth */
 	bool after_key;

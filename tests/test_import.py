@@ -256,5 +256,90 @@ def import_usage():
     check("/nonexistent.json" in res.stderr, res.stderr)
 
 
+
+def modified_source(engine, name, change):
+    data = load_json(source_export(engine))
+    facts = change(data)
+    path = os.path.join(WORK, "%s-%s.json" % (name, engine.name))
+    with open(path, "w") as f:
+        json.dump(data, f)
+    return path, data, facts
+
+
+def add_dangling_rows(data):
+    sites = data["video_video_sites"]
+    sites.append(dict(sites[0], id=max(r["id"] for r in sites) + 1, video_id=987654))
+    counts = data["video_viewcount"]
+    counts.append(dict(counts[0], id=max(r["id"] for r in counts) + 1, video_id=987655))
+    # a video whose owner is gone, and what hangs on that video: left out in cascade
+    videos = data["video_video"]
+    gone = dict(videos[0], id=max(r["id"] for r in videos) + 1, owner_id=99999,
+                slug="orphan-video", video="videos/orphan.mp4")
+    videos.append(gone)
+    counts.append(dict(counts[0], id=max(r["id"] for r in counts) + 1, video_id=gone["id"],
+                       date="2001-01-01"))
+
+
+@test
+def dangling_rows_are_left_out_in_cascade_and_kept_in_the_reject_file(engine):
+    path, data, _ = modified_source(engine, "dangling", add_dangling_rows)
+    url = engine.create("pm_dangling", version=V4)
+    res = podmigrate("import", "--db", url, "-i", path)
+    check_eq(res.returncode, 3, "exit status (rows left out): " + res.stderr[-2000:])
+    rejects_path = path[: -len(".json")] + ".rejects.jsonl"
+    with open(rejects_path) as f:
+        rejects = [json.loads(line) for line in f]
+    by_table = sorted((r["table"], r["row"]["id"]) for r in rejects)
+    orphan = max(r["id"] for r in data["video_video"])
+    check_eq([t for t, _ in by_table].count("video_viewcount"), 2, "viewcount rejects: %r" % by_table)
+    check(("video_video", orphan) in by_table, "the orphan video is not rejected: %r" % by_table)
+    check(("video_video_sites", max(r["id"] for r in data["video_video_sites"])) in by_table, repr(by_table))
+    check(all(r["reason"] and "does not exist" in r["reason"] for r in rejects), repr(rejects[:2]))
+    snap = snapshot(engine, url, "dangling")
+    check(orphan not in {r["id"] for r in snap["video_video"]}, "orphan video loaded")
+    check_eq(len(snap["video_viewcount"]), len(data["video_viewcount"]) - 2, "viewcount rows")
+    check("left out" in res.stderr, res.stderr[-1500:])
+    # --strict: the same file is refused and nothing changes
+    before = snapshot(engine, url, "dangling-before-strict")
+    res = podmigrate("import", "--db", url, "-i", path, "--strict")
+    check_eq(res.returncode, 1, "exit status with --strict")
+    check("--strict" in res.stderr and "does not exist" in res.stderr, res.stderr[-1500:])
+    check(snapshot(engine, url, "dangling-after-strict") == before, "--strict changed the database")
+
+
+def break_v4_constraints(data):
+    meetings = [m for m in data["meeting"] if m["start_at"]]
+    m = meetings[0]
+    m["recurring_until"] = "2000-01-01"  # before any start date
+    m["nb_occurrences"] = m["nb_occurrences"] or 3
+    todelete = data["video_videotodelete"]
+    first = todelete[0]
+    twin = dict(first, id=max(r["id"] for r in todelete) + 1)
+    todelete.append(twin)
+    links = data["video_videotodelete_video"]
+    video_ids = [v["id"] for v in data["video_video"]]
+    links.append({"id": max(r["id"] for r in links) + 1, "videotodelete_id": twin["id"], "video_id": video_ids[0]})
+    links.append({"id": max(r["id"] for r in links) + 1, "videotodelete_id": first["id"], "video_id": video_ids[0]})
+    links.append({"id": max(r["id"] for r in links) + 1, "videotodelete_id": twin["id"], "video_id": video_ids[1]})
+    return {"meeting": m["id"], "todelete": (first["id"], twin["id"], video_ids[0], video_ids[1])}
+
+
+@test
+def known_v3_data_breaking_v4_constraints_is_repaired(engine):
+    path, data, facts = modified_source(engine, "repairs", break_v4_constraints)
+    url = engine.create("pm_repairs", version=V4)
+    res = podmigrate("import", "--db", url, "-i", path)
+    check_eq(res.returncode, 0, "exit status: " + res.stderr[-2000:])
+    check("repaired meeting" in res.stderr and "repaired video_videotodelete" in res.stderr, res.stderr[-2000:])
+    snap = snapshot(engine, url, "repairs")
+    meeting = [m for m in snap["meeting"] if m["id"] == facts["meeting"]][0]
+    check_eq(meeting["recurring_until"], meeting["start_at"][:10], "recurring_until")
+    first, twin, v0, v1 = facts["todelete"]
+    check(twin not in {r["id"] for r in snap["video_videotodelete"]}, "the duplicate date was not merged")
+    links = {(r["videotodelete_id"], r["video_id"]) for r in snap["video_videotodelete_video"]}
+    check((first, v0) in links and (first, v1) in links, "links not re-pointed: %r" % links)
+    check(all(t != twin for t, _ in links), "a link still points to the merged row")
+
+
 if __name__ == "__main__":
     sys.exit(0 if run("import") else 1)

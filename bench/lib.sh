@@ -1,0 +1,188 @@
+# Helpers shared by the benchmarks (bench/run.sh: export, bench/import.sh:
+# import). Sourced, not run. The caller sets ROOT (and cd's there), WORK,
+# SRV_DIR, REUSE and ENGINE_LIST before calling build_pm / start_servers /
+# load_data.
+# shellcheck shell=bash
+
+export PM_TEST_MYSQL_PORT=${PM_TEST_MYSQL_PORT:-53316}
+export PM_TEST_PG_PORT=${PM_TEST_PG_PORT:-55442}
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+log() { echo "bench: $*" >&2; }
+is_num() { [[ "$1" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)$ ]] && awk -v x="$1" 'BEGIN{exit !(x>0)}'; }
+
+# ------------------------------------------------------------------ binary
+
+# Others may run `make` in this tree while we measure: time a private copy so
+# every repetition runs the very same binary. Sets PM, PM_VERSION, PM_SHA.
+build_pm() {
+    log "building (make) ..."
+    make -s >&2
+    PM=$WORK/podmigrate
+    cp build/podmigrate "$PM"
+    PM_VERSION=$("$PM" --version)
+    PM_SHA=$(sha256sum "$PM" | cut -c1-12)
+}
+
+# ------------------------------------------------------------------ servers
+
+# Starts the throwaway servers if an engine of ENGINE_LIST needs one; they
+# are stopped when the script exits (EXIT trap).
+start_servers() {
+    need_servers=0
+    local e
+    for e in "${ENGINE_LIST[@]}"; do [[ "$e" == sqlite ]] || need_servers=1; done
+    trap cleanup EXIT
+    if ((need_servers)); then
+        tests/servers.sh start "$SRV_DIR" >&2
+        eval "$(tests/servers.sh env "$SRV_DIR")"
+    fi
+}
+cleanup() {
+    # Always stop the servers we started, even after a failure or Ctrl-C.
+    if ((need_servers)); then tests/servers.sh stop "$SRV_DIR" >&2 || true; fi
+}
+
+# The clients exactly as a DBA would type them. MYSQL_PWD/PGPASSWORD keep the
+# password out of podmigrate's command line (it reads both).
+my() { mariadb --no-defaults -h127.0.0.1 -P"$PM_TEST_MYSQL_PORT" -upodtest -ppodtest "$@"; }
+pg() { PGPASSWORD=podtest psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PM_TEST_PG_PORT" -U podtest "$@"; }
+export MYSQL_PWD=podtest PGPASSWORD=podtest
+
+# --------------------------------------------------------------- data sets
+
+dbname() { echo "pm_bench_s${1//./_}"; }
+sqlite_path() { echo "$WORK/$(dbname "$1").sqlite3"; }
+db_url() { # engine scale
+    case "$1" in
+    sqlite) echo "sqlite:$(sqlite_path "$2")" ;;
+    mariadb) echo "mysql://podtest@127.0.0.1:$PM_TEST_MYSQL_PORT/$(dbname "$2")" ;;
+    postgresql) echo "postgresql://podtest@127.0.0.1:$PM_TEST_PG_PORT/$(dbname "$2")" ;;
+    esac
+}
+key_file() { # where the "this data set is complete" marker of engine/scale lives
+    if [[ "$1" == sqlite ]]; then echo "$(sqlite_path "$2").key"; else echo "$SRV_DIR/bench-keys/$1-$(dbname "$2").key"; fi
+}
+# Cache key: engine schema + scale. The generator's hash is only compared to
+# warn: others edit tests/gen_v3_data.py all the time, mostly outside bench
+# mode, and reloading scale 1 takes minutes; run without --reuse to refresh.
+data_key() {
+    local schema=tests/data/v3.8.4/$1.sql
+    [[ "$1" == sqlite ]] && schema="tests/data/v3.8.4/sqlite.sql tests/data/v3.8.4/fresh_db_rows.json"
+    # shellcheck disable=SC2086
+    { echo "scale=$2"; cat $schema; } | sha256sum | cut -c1-16
+}
+gen_key() { sha256sum tests/gen_v3_data.py | cut -c1-16; }
+
+# One SQL query per engine, run in the engine's client; -N/-At: bare values.
+sql() { # engine scale query
+    case "$1" in
+    sqlite) sqlite3 -batch "$(sqlite_path "$2")" "$3" ;;
+    mariadb) my -N -B "$(dbname "$2")" -e "$3" ;;
+    postgresql) pg -At -d "$(dbname "$2")" -c "$3" ;;
+    esac
+}
+qident() { if [[ "$1" == mariadb ]]; then echo "\`$2\`"; else echo "\"$2\""; fi; }
+# Sum of COUNT(*) of the given tables, in one query.
+count_rows() { # engine scale table...
+    local e=$1 s=$2 q="" t
+    shift 2
+    for t in "$@"; do q+="${q:+ + }(SELECT COUNT(*) FROM $(qident "$e" "$t"))"; done
+    sql "$e" "$s" "SELECT $q"
+}
+
+has_data() { # engine scale: complete, up to date data set already there?
+    local e=$1 s=$2 kf nv
+    kf=$(key_file "$e" "$s")
+    [[ -f "$kf" && "$(head -n 1 "$kf")" == "$(data_key "$e" "$s")" ]] || return 1
+    [[ "$(sed -n 2p "$kf")" == "$(gen_key)" ]] ||
+        log "$e scale $s: note: tests/gen_v3_data.py changed since this data set was loaded"
+    # Same rounding as the generator.
+    nv=$(python3 -c "print(max(1, int(round(100000 * float('$s')))))")
+    [[ "$(count_rows "$e" "$s" video_video 2>/dev/null)" == "$nv" ]] &&
+        [[ "$(count_rows "$e" "$s" video_viewcount 2>/dev/null)" == "$((nv * 20))" ]] &&
+        [[ "$(count_rows "$e" "$s" tagging_taggeditem 2>/dev/null)" == "$((nv * 5))" ]]
+}
+
+load_data() { # engine scale
+    local e=$1 s=$2 db kf t0
+    db=$(dbname "$s")
+    kf=$(key_file "$e" "$s")
+    if ((REUSE)) && has_data "$e" "$s"; then
+        log "$e scale $s: reusing the data set already loaded ($db)"
+        return
+    fi
+    log "$e scale $s: loading the bench data set into $db (slow) ..."
+    rm -f "$kf"
+    mkdir -p "$(dirname "$kf")"
+    t0=$(date +%s)
+    case "$e" in
+    sqlite)
+        # The generator creates the file with its schema; a temporary name so an
+        # interrupted load never looks like a data set.
+        rm -f "$(sqlite_path "$s")".tmp*
+        python3 tests/gen_v3_data.py --engine sqlite --mode bench --scale "$s" \
+            --sqlite-db "$(sqlite_path "$s").tmp"
+        mv -f "$(sqlite_path "$s").tmp" "$(sqlite_path "$s")"
+        ;;
+    mariadb)
+        my -e "DROP DATABASE IF EXISTS \`$db\`; CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        my "$db" <tests/data/v3.8.4/mariadb.sql
+        python3 tests/gen_v3_data.py --engine mariadb --mode bench --scale "$s" | my "$db"
+        # Fresh statistics, as a database in service has them.
+        my -N -B "$db" -e "ANALYZE TABLE video_video, video_viewcount, tagging_taggeditem, tagging_tag" >/dev/null
+        ;;
+    postgresql)
+        pg -d postgres -c "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\" ENCODING 'UTF8' TEMPLATE template0"
+        pg -d "$db" -f tests/data/v3.8.4/postgresql.sql
+        python3 tests/gen_v3_data.py --engine postgresql --mode bench --scale "$s" | pg -d "$db"
+        # A live database is vacuumed: hint bits and visibility map set, so the
+        # first timed read does not pay for them.
+        pg -d "$db" -c "VACUUM (ANALYZE, FREEZE)"
+        ;;
+    esac
+    { data_key "$e" "$s"; gen_key; } >"$kf"
+    log "$e scale $s: loaded in $(($(date +%s) - t0)) s"
+}
+
+# ------------------------------------------------------------- measuring
+
+# Run "$@" under GNU time; stdout goes to $OUT. Sets ELAPSED (s), RSS_KB, CPU (s).
+timed() {
+    local tf=$WORK/time.txt
+    /usr/bin/time -v -o "$tf" "$@" >"$OUT"
+    ELAPSED=$(awk -F': ' '/Elapsed \(wall clock\)/ {
+        n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$tf")
+    RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tf")
+    # Client CPU, to tell "podmigrate is busy" from "podmigrate waits for the server".
+    CPU=$(awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {printf "%.2f", u + s}' "$tf")
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+mb() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
+kb2mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+rate() { awk -v r="$1" -v s="$2" 'BEGIN {printf "%.0f", r / s}'; }
+thousands() { echo "$1" | sed -E ':a; s/([0-9])([0-9]{3})($| )/\1 \2\3/; ta'; }
+
+# The tables podmigrate exported: the keys of its JSON (one `"name":[` per
+# line, rows start with `{`), the two tagulous pseudo-tables replaced by what
+# podmigrate reads to build them.
+tables_of_json() {
+    grep -oE '^"[A-Za-z0-9_]+":\[' "$1" | sed -E 's/^"(.*)":\[$/\1/' |
+        grep -vE '^(video|recorder)_tagging_tag_2_tagulous$'
+    printf '%s\n' tagging_tag tagging_taggeditem
+}
+
+
+server_version() {
+    case "$1" in
+    sqlite) echo "SQLite $(sqlite3 -batch :memory: 'SELECT sqlite_version()') (sqlite3 CLI; podmigrate links libsqlite3 $(dpkg-query -W -f='${Version}' 'libsqlite3-0' 2>/dev/null || echo '?'))" ;;
+    mariadb) echo "MariaDB $(my -N -B -e 'SELECT VERSION()') ($(mariadb-dump --version | sed -E 's/.*(Distrib [^ ,]+).*/mariadb-dump \1/'))" ;;
+    postgresql) echo "PostgreSQL $(pg -At -d postgres -c 'SHOW server_version') ($(psql --version))" ;;
+    esac
+}
+
+ratio_cell() { awk -v a="$1" -v b="$2" 'BEGIN {r = a / b; printf "%.2f %s", r, (r >= 0.7 ? "✓" : "✗")}'; }
+ok() { if awk "BEGIN {exit !($1)}"; then echo yes; else echo "**no**"; fi; }

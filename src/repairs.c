@@ -1,0 +1,101 @@
+#include "repairs.h"
+
+#include "log.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REPAIRS_SHOWN 20 /* per kind; then only counted */
+
+static int index_of(const DbColumns *columns, const char *name)
+{
+	for (size_t i = 0; i < columns->count; i++)
+		if (!strcmp(columns->items[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+
+static RepairResult repair_meeting(const DbColumns *columns, DbValue *values, uint64_t row)
+{
+	static uint64_t shown;
+	int start = index_of(columns, "start_at"), until = index_of(columns, "recurring_until");
+	if (start < 0 || until < 0 || !values[start].data || !values[until].data || values[start].len < 10 ||
+	    values[until].len != 10 || memcmp(values[until].data, values[start].data, 10) >= 0)
+		return REPAIR_NONE;
+	if (shown++ < REPAIRS_SHOWN)
+		log_info("  repaired meeting row %" PRIu64 ": recurring_until %.10s is before the start date %.10s; "
+		         "set to the start date", row, values[until].data, values[start].data);
+	values[until].data = values[start].data; /* the date part of the UTC datetime */
+	values[until].len = 10;
+	return REPAIR_CHANGED;
+}
+
+static RepairResult repair_video_to_delete(Repairs *r, const DbColumns *columns, DbValue *values, uint64_t row)
+{
+	static uint64_t shown;
+	int id = index_of(columns, "id"), date = index_of(columns, "date_deletion");
+	if (id < 0 || date < 0 || !values[id].data || !values[date].data)
+		return REPAIR_NONE;
+	size_t kept;
+	if (!strmap_get(&r->date_to_id, values[date].data, values[date].len, &kept)) {
+		char *copy = xstrndup(values[id].data, values[id].len);
+		strlist_add(&r->kept_ids, copy);
+		free(copy);
+		strmap_put(&r->date_to_id, values[date].data, values[date].len, r->kept_ids.count - 1);
+		return REPAIR_NONE;
+	}
+	strmap_put(&r->merged_ids, values[id].data, values[id].len, kept);
+	if (shown++ < REPAIRS_SHOWN)
+		log_info("  repaired video_videotodelete row %" PRIu64 ": id %.*s has the same date_deletion %.*s as "
+		         "id %s (unique in v4): merged into it", row, (int)values[id].len, values[id].data,
+		         (int)values[date].len, values[date].data, r->kept_ids.items[kept]);
+	return REPAIR_DROPPED;
+}
+
+static RepairResult repair_video_to_delete_link(Repairs *r, const DbColumns *columns, DbValue *values)
+{
+	int todelete = index_of(columns, "videotodelete_id"), video = index_of(columns, "video_id");
+	if (todelete < 0 || video < 0 || !values[todelete].data || !values[video].data)
+		return REPAIR_NONE;
+	RepairResult result = REPAIR_NONE;
+	size_t kept;
+	if (strmap_get(&r->merged_ids, values[todelete].data, values[todelete].len, &kept)) {
+		const char *to = r->kept_ids.items[kept];
+		values[todelete].data = to;
+		values[todelete].len = strlen(to);
+		result = REPAIR_CHANGED;
+	}
+	/* a video linked to two merged rows would now be linked twice */
+	sb_reset(&r->scratch);
+	sb_append(&r->scratch, values[todelete].data, values[todelete].len);
+	sb_putc(&r->scratch, ' ');
+	sb_append(&r->scratch, values[video].data, values[video].len);
+	size_t seen;
+	if (strmap_get(&r->links, r->scratch.data, r->scratch.len, &seen))
+		return REPAIR_DROPPED;
+	strmap_put(&r->links, r->scratch.data, r->scratch.len, 1);
+	return result;
+}
+
+RepairResult repairs_apply(Repairs *repairs, const char *table, const DbColumns *columns, DbValue *values,
+                           uint64_t row)
+{
+	if (!strcmp(table, "meeting"))
+		return repair_meeting(columns, values, row);
+	if (!strcmp(table, "video_videotodelete"))
+		return repair_video_to_delete(repairs, columns, values, row);
+	if (!strcmp(table, "video_videotodelete_video"))
+		return repair_video_to_delete_link(repairs, columns, values);
+	return REPAIR_NONE;
+}
+
+void repairs_free(Repairs *repairs)
+{
+	strmap_free(&repairs->date_to_id);
+	strlist_free(&repairs->kept_ids);
+	strmap_free(&repairs->merged_ids);
+	strmap_free(&repairs->links);
+	sb_free(&repairs->scratch);
+}
