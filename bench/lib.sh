@@ -3,6 +3,7 @@
 # SRV_DIR, REUSE and ENGINE_LIST before calling build_pm / start_servers /
 # load_data.
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # PM_*, ELAPSED, RSS_KB, CPU: results for the caller
 
 export PM_TEST_MYSQL_PORT=${PM_TEST_MYSQL_PORT:-53316}
 export PM_TEST_PG_PORT=${PM_TEST_PG_PORT:-55442}
@@ -40,6 +41,8 @@ start_servers() {
         tests/servers.sh start "$SRV_DIR" >&2
         eval "$(tests/servers.sh env "$SRV_DIR")"
     fi
+    # Only now: tests/servers.sh's own root connections must not see them.
+    export MYSQL_PWD=podtest PGPASSWORD=podtest
 }
 cleanup() {
     # Always stop the servers we started, even after a failure or Ctrl-C.
@@ -50,19 +53,20 @@ cleanup() {
 # password out of podmigrate's command line (it reads both).
 my() { mariadb --no-defaults -h127.0.0.1 -P"$PM_TEST_MYSQL_PORT" -upodtest -ppodtest "$@"; }
 pg() { PGPASSWORD=podtest psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PM_TEST_PG_PORT" -U podtest "$@"; }
-export MYSQL_PWD=podtest PGPASSWORD=podtest
 
 # --------------------------------------------------------------- data sets
 
 dbname() { echo "pm_bench_s${1//./_}"; }
-sqlite_path() { echo "$WORK/$(dbname "$1").sqlite3"; }
-db_url() { # engine scale
+sqlite_file() { echo "$WORK/$1.sqlite3"; } # database name -> SQLite file
+sqlite_path() { sqlite_file "$(dbname "$1")"; }
+url_of() { # engine database
     case "$1" in
-    sqlite) echo "sqlite:$(sqlite_path "$2")" ;;
-    mariadb) echo "mysql://podtest@127.0.0.1:$PM_TEST_MYSQL_PORT/$(dbname "$2")" ;;
-    postgresql) echo "postgresql://podtest@127.0.0.1:$PM_TEST_PG_PORT/$(dbname "$2")" ;;
+    sqlite) echo "sqlite:$(sqlite_file "$2")" ;;
+    mariadb) echo "mysql://podtest@127.0.0.1:$PM_TEST_MYSQL_PORT/$2" ;;
+    postgresql) echo "postgresql://podtest@127.0.0.1:$PM_TEST_PG_PORT/$2" ;;
     esac
 }
+db_url() { url_of "$1" "$(dbname "$2")"; } # engine scale
 key_file() { # where the "this data set is complete" marker of engine/scale lives
     if [[ "$1" == sqlite ]]; then echo "$(sqlite_path "$2").key"; else echo "$SRV_DIR/bench-keys/$1-$(dbname "$2").key"; fi
 }
@@ -78,21 +82,23 @@ data_key() {
 gen_key() { sha256sum tests/gen_v3_data.py | cut -c1-16; }
 
 # One SQL query per engine, run in the engine's client; -N/-At: bare values.
-sql() { # engine scale query
+sql_in() { # engine database query
     case "$1" in
-    sqlite) sqlite3 -batch "$(sqlite_path "$2")" "$3" ;;
-    mariadb) my -N -B "$(dbname "$2")" -e "$3" ;;
-    postgresql) pg -At -d "$(dbname "$2")" -c "$3" ;;
+    sqlite) sqlite3 -batch "$(sqlite_file "$2")" "$3" ;;
+    mariadb) my -N -B "$2" -e "$3" ;;
+    postgresql) pg -At -d "$2" -c "$3" ;;
     esac
 }
+sql() { sql_in "$1" "$(dbname "$2")" "$3"; } # engine scale query
 qident() { if [[ "$1" == mariadb ]]; then echo "\`$2\`"; else echo "\"$2\""; fi; }
 # Sum of COUNT(*) of the given tables, in one query.
-count_rows() { # engine scale table...
-    local e=$1 s=$2 q="" t
+count_in() { # engine database table...
+    local e=$1 d=$2 q="" t
     shift 2
     for t in "$@"; do q+="${q:+ + }(SELECT COUNT(*) FROM $(qident "$e" "$t"))"; done
-    sql "$e" "$s" "SELECT $q"
+    sql_in "$e" "$d" "SELECT $q"
 }
+count_rows() { local e=$1 s=$2; shift 2; count_in "$e" "$(dbname "$s")" "$@"; } # engine scale table...
 
 has_data() { # engine scale: complete, up to date data set already there?
     local e=$1 s=$2 kf nv

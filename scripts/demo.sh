@@ -2,7 +2,8 @@
 # The demo on the embedded default: a generated Pod v3 SQLite database
 # (tests/gen_v3_data.py --mode sample) is exported to the upstream JSON file,
 # then imported into an empty Pod v4.0.3 SQLite database (the schema Pod's
-# 'make createDB' makes, from tests/data/v4.0.3/sqlite.sql).
+# 'make createDB' makes, from tests/data/v4.0.3/sqlite.sql, with the content types,
+# permissions and site it writes).
 # Usage: scripts/demo.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,9 +18,9 @@ python3 tests/gen_v3_data.py --engine sqlite --mode sample --sqlite-db "$v3"
 echo "== podmigrate export --db sqlite:$v3"
 "$build/podmigrate" export --db "sqlite:$v3" -o "$json"
 echo "== creating an empty Pod v4.0.3 database: $v4"
-python3 -c 'import sys; sys.path.insert(0, "tests"); import gen_v3_data, sqlite3
-c = sqlite3.connect(sys.argv[1]); gen_v3_data.load_sqlite_schema(c, sys.argv[2]); c.commit()' \
-    "$v4" tests/data/v4.0.3/sqlite.sql
+python3 -c 'import sys; sys.path.insert(0, "tests"); import gen_v3_data, sqlite3, v4_fresh
+c = sqlite3.connect(sys.argv[1]); gen_v3_data.load_sqlite_schema(c, sys.argv[2])
+c.executescript(v4_fresh.fresh_rows_sql("sqlite")); c.commit()' "$v4" tests/data/v4.0.3/sqlite.sql
 echo "== podmigrate import --db sqlite:$v4 --dry"
 "$build/podmigrate" import --db "sqlite:$v4" -i "$json" --dry -q
 echo "== podmigrate import --db sqlite:$v4"

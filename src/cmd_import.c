@@ -9,6 +9,7 @@
 #include "repairs.h"
 #include "summary.h"
 #include "tag_import.h"
+#include "v4_rows.h"
 #include "utf8.h"
 #include "values.h"
 
@@ -67,6 +68,7 @@ typedef struct ImportState {
 	bool in_table;
 	Repairs repairs;
 	RejectLog rejects;
+	V4Rows v4_rows; /* createDB's content types and permissions, before the import */
 } ImportState;
 
 static void import_usage(FILE *out)
@@ -497,9 +499,16 @@ static const JsonTableHandler import_handler = {
 
 static bool import_file(ImportState *st, FILE *in)
 {
-	bool ok = json_read_tables(in, st->opts->input, &import_handler, st, NULL);
+	bool has_v4_rows = strlist_contains(&st->target_tables, "django_content_type") &&
+	                   strlist_contains(&st->target_tables, "auth_permission");
+	bool ok = (!has_v4_rows || v4_rows_snapshot(st->db, &st->v4_rows)) &&
+	          json_read_tables(in, st->opts->input, &import_handler, st, NULL);
 	if (st->in_table)
 		table_load_free(&st->table);
+	/* the file replaced them: add back what only v4 has */
+	if (ok && has_v4_rows && strlist_contains(&st->written_tables, "django_content_type") &&
+	    strlist_contains(&st->written_tables, "auth_permission"))
+		ok = v4_rows_restore(st->db, &st->v4_rows);
 	return ok;
 }
 
@@ -563,6 +572,7 @@ int cmd_import(int argc, char **argv)
 	strlist_free(&st.seen_tables);
 	strlist_free(&st.written_tables);
 	repairs_free(&st.repairs);
+	v4_rows_free(&st.v4_rows);
 	reject_log_free(&st.rejects);
 	if (!ok)
 		return EXIT_FAILED;

@@ -17,6 +17,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
 sys.path.insert(0, HERE)
+import v4_fresh  # noqa: E402
 
 PODMIGRATE = os.environ.get("PODMIGRATE", os.path.join(HERE, "..", "build", "podmigrate"))
 WORK = tempfile.mkdtemp(prefix="podmigrate-tests.")
@@ -66,7 +67,10 @@ class SqliteEngine:
         conn.commit()
         conn.close()
         self.path = path
-        return "sqlite:" + path
+        url = "sqlite:" + path
+        if version.startswith("v4"):
+            self.run_sql(url, v4_fresh.fresh_rows_sql("sqlite"))  # what createDB writes
+        return url
 
     def run_sql(self, url, sql):
         import gen_v3_data
@@ -123,6 +127,8 @@ class MariadbEngine(ServerEngine):
            "utf8mb4 COLLATE utf8mb4_unicode_ci;" % (dbname, dbname))
         with open(schema_path(version, "mariadb"), encoding="utf-8") as f:
             sh(self.client(dbname), input=f.read())
+        if version.startswith("v4"):
+            sh(self.client(dbname), input=v4_fresh.fresh_rows_sql("mariadb"))
         return self.url(dbname)
 
     def run_sql(self, url, sql):
@@ -143,6 +149,9 @@ class PostgresqlEngine(ServerEngine):
         sh(self.client(), input='DROP DATABASE IF EXISTS "%s"; CREATE DATABASE "%s" ENCODING '
            "'UTF8' TEMPLATE template0;" % (dbname, dbname), env=self.pgenv())
         sh(self.client(dbname) + ["-f", schema_path(version, "postgresql")], env=self.pgenv())
+        if version.startswith("v4"):
+            sh(self.client(dbname), input="SET search_path = public;\n" + v4_fresh.fresh_rows_sql("postgresql"),
+               env=self.pgenv())
         return self.url(dbname)
 
     def run_sql(self, url, sql):

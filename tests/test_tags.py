@@ -23,14 +23,14 @@ import re
 import sqlite3
 import sys
 
-from pmtest import WORK, check, check_eq, engines, load_json, podmigrate, run, test
+from pmtest import WORK, check, check_eq, load_json, podmigrate, run, sh, test
 
 V4 = "v4.0.3"
 
 # --------------------------------------------------------------------------- the input
 
-L60 = "Histoire des sciences et des techniques en Europe apres 1945"  # 60 characters, a space at 50
-L48 = "Seminaire de recherche en informatique et en BDD"  # 48 characters, a space at 45
+L60 = "Histoire des sciences et des techniques en Europe apres 1945"  # 60 characters, the 50th is a space
+L48 = "Seminaire de recherche en informatique et en BDD"  # 48 characters, the 45th is a space
 L48_HYPHEN = "Seminaire de recherche en informatique et en-BDD"  # 48 characters, same slug
 FFI20 = "\ufb03" * 20  # 20 characters, the ligature "ffi": 60 ASCII letters after NFKD
 
@@ -253,21 +253,16 @@ def query(engine, url, sql):
             conn.close()
     db = url.rsplit("/", 1)[1]
     if engine.name == "mariadb":
-        out = engine_sh(engine, engine.client(db) + ["--raw", "-N"], sql)
+        out = sh(engine.client(db) + ["--raw", "-N"], input=sql).stdout
     else:
-        out = engine_sh(engine, engine.client(db) + ["-A", "-t", "-F", "\t", "-P", "null=NULL"], sql,
-                        env=engine.pgenv())
+        out = sh(engine.client(db) + ["-A", "-t", "-F", "\t", "-P", "null=NULL"], input=sql,
+                 env=engine.pgenv()).stdout
     rows = []
     for line in out.split("\n"):
         if line == "":
             continue
         rows.append([None if v == "NULL" else v for v in line.split("\t")])
     return rows
-
-
-def engine_sh(engine, args, sql, env=None):
-    from pmtest import sh
-    return sh(args, input=sql, env=env).stdout
 
 
 def hexed(engine, expr):
