@@ -13,7 +13,10 @@
 #include "utf8.h"
 #include "values.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +32,9 @@ typedef struct ImportOptions {
 	bool force;
 	bool only_tags;
 	bool strict;
+	bool create_db;
+	const char *pod_dir;
+	const char *createdb_command;
 } ImportOptions;
 
 /* A file column the target table lacks: reported once, with the values dropped. */
@@ -91,6 +97,11 @@ static void import_usage(FILE *out)
 		"                    ~/.pgpass, PGSERVICE.\n"
 		"  -i, --input FILE  the JSON file (default %s)\n"
 		"      --dry         do the whole import, report, then roll everything back\n"
+		"      --createDB    first create the v4 schema and initial data by running Pod's\n"
+		"                    'make createDB' in --pod-dir; the database must be empty\n"
+		"                    (no tables). With --dry, only says what would be run.\n"
+		"      --pod-dir DIR the Pod v4 directory for --createDB (default: .)\n"
+		"      --createdb-command CMD  what --createDB runs (default: make createDB)\n"
 		"      --onlytags    only (re)build the tags: the tagulous tables from the\n"
 		"                    file's video_tagging_tag_2_tagulous and\n"
 		"                    recorder_tagging_tag_2_tagulous; other tables are untouched\n"
@@ -127,12 +138,17 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		{"force", no_argument, NULL, 'f'},      {"verbose", no_argument, NULL, 'v'},
 		{"onlytags", no_argument, NULL, 't'},   {"only-tags", no_argument, NULL, 't'},
 		{"strict", no_argument, NULL, 's'},
+		{"createDB", no_argument, NULL, 'c'},   {"createdb", no_argument, NULL, 'c'},
+		{"create-db", no_argument, NULL, 'c'},  {"pod-dir", required_argument, NULL, 'p'},
+		{"createdb-command", required_argument, NULL, 'C'},
 		{"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	memset(opts, 0, sizeof(*opts));
 	opts->input = DEFAULT_INPUT;
 	opts->db_url = getenv("PODMIGRATE_DB");
+	opts->pod_dir = ".";
+	opts->createdb_command = "make createDB";
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "i:vqh", long_options, NULL)) != -1) {
@@ -143,6 +159,9 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		case 'f': opts->force = true; break;
 		case 't': opts->only_tags = true; break;
 		case 's': opts->strict = true; break;
+		case 'c': opts->create_db = true; break;
+		case 'p': opts->pod_dir = optarg; break;
+		case 'C': opts->createdb_command = optarg; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'q': log_set_level(LOG_QUIET); break;
 		case 'h': import_usage(stdout); *exit_code = EXIT_OK; return false;
@@ -165,6 +184,52 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 	bool url_ok = db_url_parse(opts->db_url, &url);
 	db_url_free(&url);
 	return url_ok;
+}
+
+/*
+ * --createDB: on an empty database only, runs Pod's command (its output goes
+ * straight to ours) and stops with its exit status if it fails.
+ */
+static bool run_create_db(const ImportOptions *opts, const StrList *tables, int *exit_code)
+{
+	if (tables->count) {
+		log_error("--createDB needs an empty database, and this one has %zu tables (%s, ...). Drop and "
+		          "recreate it, or import without --createDB", tables->count, tables->items[0]);
+		return false;
+	}
+	if (opts->dry) {
+		log_info("Dry run: would run '%s' in %s, then import into the new schema.", opts->createdb_command,
+		         opts->pod_dir);
+		return true;
+	}
+	log_info("Running '%s' in %s ...", opts->createdb_command, opts->pod_dir);
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_error("cannot start '%s': %s", opts->createdb_command, strerror(errno));
+		return false;
+	}
+	if (pid == 0) {
+		if (chdir(opts->pod_dir) != 0) {
+			fprintf(stderr, "podmigrate: error: cannot enter --pod-dir %s: %s\n", opts->pod_dir, strerror(errno));
+			_exit(126);
+		}
+		execl("/bin/sh", "sh", "-c", opts->createdb_command, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			log_error("cannot wait for '%s': %s", opts->createdb_command, strerror(errno));
+			return false;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return true;
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	log_error("'%s' failed with exit status %d: nothing was imported", opts->createdb_command, code);
+	*exit_code = code;
+	return false;
 }
 
 /* Refuses a target that is not a Pod v4 schema: wrong database, or still v3. */
@@ -512,6 +577,59 @@ static bool import_file(ImportState *st, FILE *in)
 	return ok;
 }
 
+/* Creates the schema if asked, then imports, checks and commits; returns the exit status. */
+static int import_into_target(ImportState *st, FILE *in)
+{
+	const ImportOptions *opts = st->opts;
+	int failure = EXIT_FAILED;
+	if (!db_list_tables(st->db, &st->target_tables))
+		return EXIT_FAILED;
+	if (opts->create_db) {
+		if (!run_create_db(opts, &st->target_tables, &failure))
+			return failure;
+		if (opts->dry)
+			return EXIT_OK;
+		strlist_free(&st->target_tables);
+		if (!db_list_tables(st->db, &st->target_tables))
+			return EXIT_FAILED;
+		if (st->target_tables.count == 0) {
+			log_error("'%s' succeeded but %s still has no tables: do Pod's settings point to it?",
+			          opts->createdb_command, db_display(st->db));
+			return EXIT_FAILED;
+		}
+	}
+	double started = clock_now();
+	bool ok = check_pod_v4(&st->target_tables, opts->force) && db_begin(st->db) &&
+	          db_defer_constraints(st->db) && import_file(st, in) &&
+	          integrity_remove_dangling(st->db, &st->written_tables, &st->rejects, opts->strict, &st->summary) &&
+	          reject_log_finish(&st->rejects);
+	if (ok && opts->dry) {
+		ok = db_rollback(st->db);
+		log_info("Dry run: everything was rolled back, the database is unchanged.");
+	} else if (ok) {
+		ok = db_commit(st->db);
+		if (!ok)
+			log_error("the commit failed (see above): the database is unchanged");
+	} else {
+		db_rollback(st->db);
+	}
+	summary_print(&st->summary);
+	if (!ok) {
+		log_error("import failed (first error: %s); everything was rolled back, the database is unchanged",
+		          log_first_error());
+		return EXIT_FAILED;
+	}
+	log_info("Imported in %.2f s%s.", clock_now() - started, opts->dry ? " (dry run: rolled back)" : "");
+	if (!opts->dry)
+		log_info("Next steps: make Pod v3's MEDIA_ROOT reachable from Pod v4, then run "
+		         "'python manage.py index_videos --all' in Pod v4.");
+	if (st->rejects.count == 0)
+		return EXIT_OK;
+	log_warn("%" PRIu64 " rows were left out%s: they are in %s", st->rejects.count,
+	         opts->dry ? " (dry run)" : "", st->rejects.path);
+	return EXIT_REJECTED;
+}
+
 int cmd_import(int argc, char **argv)
 {
 	ImportOptions opts;
@@ -525,48 +643,17 @@ int cmd_import(int argc, char **argv)
 		log_error("cannot open %s: %m", opts.input);
 		return EXIT_FAILED;
 	}
-	double started = clock_now();
 	ImportState st = {.opts = &opts};
 	st.db = db_open(opts.db_url, DB_OPEN_WRITE);
-	if (!st.db) {
-		if (in != stdin)
-			fclose(in);
-		return EXIT_FAILED;
-	}
-	log_info("Importing %s into Pod v4 database %s (%s)%s", opts.input, db_display(st.db),
-	         db_engine_name(st.db), opts.dry ? ": dry run, nothing will be kept" : "");
-	reject_log_init(&st.rejects, opts.input);
-	bool ok = db_list_tables(st.db, &st.target_tables) && check_pod_v4(&st.target_tables, opts.force) &&
-	          db_begin(st.db) && db_defer_constraints(st.db) && import_file(&st, in) &&
-	          integrity_remove_dangling(st.db, &st.written_tables, &st.rejects, opts.strict, &st.summary) &&
-	          reject_log_finish(&st.rejects);
-	if (ok && opts.dry) {
-		ok = db_rollback(st.db);
-		log_info("Dry run: everything was rolled back, the database is unchanged.");
-	} else if (ok) {
-		ok = db_commit(st.db);
-		if (!ok)
-			log_error("the commit failed (see above): the database is unchanged");
-	} else {
-		db_rollback(st.db);
+	if (st.db) {
+		log_info("Importing %s into Pod v4 database %s (%s)%s", opts.input, db_display(st.db),
+		         db_engine_name(st.db), opts.dry ? ": dry run, nothing will be kept" : "");
+		reject_log_init(&st.rejects, opts.input);
+		exit_code = import_into_target(&st, in);
+		db_close(st.db);
 	}
 	if (in != stdin)
 		fclose(in);
-	db_close(st.db);
-	summary_print(&st.summary);
-	if (ok) {
-		log_info("Imported in %.2f s%s.", clock_now() - started, opts.dry ? " (dry run: rolled back)" : "");
-		if (!opts.dry)
-			log_info("Next steps: make Pod v3's MEDIA_ROOT reachable from Pod v4, then run "
-			         "'python manage.py index_videos --all' in Pod v4.");
-	} else {
-		log_error("import failed (first error: %s); everything was rolled back, the database is unchanged",
-		          log_first_error());
-	}
-	uint64_t rejected = st.rejects.count;
-	if (ok && rejected)
-		log_warn("%" PRIu64 " rows were left out%s: they are in %s", rejected,
-		         opts.dry ? " (dry run)" : "", st.rejects.path);
 	summary_free(&st.summary);
 	strlist_free(&st.target_tables);
 	strlist_free(&st.seen_tables);
@@ -574,7 +661,5 @@ int cmd_import(int argc, char **argv)
 	repairs_free(&st.repairs);
 	v4_rows_free(&st.v4_rows);
 	reject_log_free(&st.rejects);
-	if (!ok)
-		return EXIT_FAILED;
-	return rejected ? EXIT_REJECTED : EXIT_OK;
+	return exit_code;
 }

@@ -364,5 +364,48 @@ def v4_only_content_types_and_permissions_are_kept(engine):
     check_eq(len(types), len(set(types.values())), "content type ids unique")
 
 
+
+def schema_loader_command(engine, url):
+    """A stand-in for Pod's 'make createDB': loads the v4 schema and its initial rows."""
+    if engine.name == "sqlite":
+        return ("%s -c 'import sys; sys.path.insert(0, \"%s\"); import gen_v3_data, sqlite3, v4_fresh; "
+                "c = sqlite3.connect(\"%s\"); gen_v3_data.load_sqlite_schema(c, \"%s\"); "
+                "c.executescript(v4_fresh.fresh_rows_sql(\"sqlite\")); c.commit()'"
+                % (sys.executable, os.path.dirname(os.path.abspath(__file__)), url[len("sqlite:"):],
+                   os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", V4, "sqlite.sql")))
+    return None
+
+
+@test
+def create_db_runs_the_command_on_an_empty_database_only():
+    engine = SqliteEngine()
+    src_file = source_export(engine)
+    path = os.path.join(WORK, "createdb.sqlite3")
+    open(path, "w").close()  # an empty SQLite file: no tables
+    url = "sqlite:" + path
+    cmd = schema_loader_command(engine, url)
+    res = podmigrate("import", "--db", url, "-i", src_file, "--createDB", "--createdb-command", cmd, "--dry")
+    check_eq(res.returncode, 0, "dry run: " + res.stderr[-1500:])
+    check("would run" in res.stderr, res.stderr[-500:])
+    check_eq(os.path.getsize(path), 0, "--dry --createDB ran the command")
+    res = podmigrate("import", "--db", url, "-i", src_file, "--createDB", "--createdb-command", cmd,
+                     "--pod-dir", WORK)
+    check_eq(res.returncode, 0, "--createDB: " + res.stderr[-1500:])
+    compare_with_source(src_file, snapshot(engine, url, "createdb"))
+    # now that it has tables, --createDB refuses and changes nothing
+    before = snapshot(engine, url, "createdb-before")
+    res = podmigrate("import", "--db", url, "-i", src_file, "--createDB", "--createdb-command", "false")
+    check_eq(res.returncode, 1, "--createDB on a non-empty database")
+    check("empty" in res.stderr, res.stderr[-500:])
+    check(snapshot(engine, url, "createdb-after") == before, "refused --createDB changed the database")
+    # a failing command stops the import with its exit status
+    empty = os.path.join(WORK, "createdb-fail.sqlite3")
+    open(empty, "w").close()
+    res = podmigrate("import", "--db", "sqlite:" + empty, "-i", src_file, "--createDB",
+                     "--createdb-command", "echo making; exit 7")
+    check_eq(res.returncode, 7, "exit status of a failing createDB command")
+    check("making" in res.stdout + res.stderr, "the command's output is not shown")
+
+
 if __name__ == "__main__":
     sys.exit(0 if run("import") else 1)
