@@ -115,7 +115,7 @@ conn = sqlite3.connect(sys.argv[1]); gen_v3_data.load_sqlite_schema(conn, sys.ar
         ;;
     postgresql)
         pg -d postgres -c "DROP DATABASE IF EXISTS \"$V4DB\"" -c "CREATE DATABASE \"$V4DB\" ENCODING 'UTF8' TEMPLATE template0"
-        pg -d "$V4DB" -f "$V4_SCHEMA_DIR/postgresql.sql"
+        pg -d "$V4DB" -f "$V4_SCHEMA_DIR/postgresql.sql" >/dev/null
         # Write out what the DROP and the schema left dirty, so the timed run
         # does not pay for the previous one.
         pg -d "$V4DB" -c "CHECKPOINT"

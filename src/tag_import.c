@@ -37,6 +37,14 @@ struct TagImport {
 	size_t object_tags_cap;
 	uint64_t skipped_objects;
 	StrBuf skipped_ids;
+	/* the pseudo-table's rows, kept compactly to be taken in ascending object id */
+	struct TagRow {
+		int64_t object_id;
+		uint64_t row;
+		size_t offset, len; /* the tag string in text */
+	} *rows;
+	size_t row_count, row_cap;
+	StrBuf text;
 	StrList names;
 	StrBuf key;
 };
@@ -108,8 +116,6 @@ TagImport *tag_import_begin(Db *db, const PodTagSource *source, TableSummary *su
 	if (ok) {
 		ti->object_seen = xmalloc(ti->object_count + 1);
 		memset(ti->object_seen, 0, ti->object_count + 1);
-		ti->relations = db_load_begin(db, source->relation_table, &ti->relation_columns);
-		ok = ti->relations != NULL;
 	}
 	if (!ok) {
 		tag_import_abort(ti);
@@ -176,31 +182,51 @@ bool tag_import_row(TagImport *ti, const JsonField *fields, size_t count, uint64
 		          ti->source->table, row, ti->source->id_column);
 		return false;
 	}
-	ssize_t object = find_object(ti, strtoll(id->text, NULL, 10));
+	if (names->type == JSON_STRING && memchr(names->text, '\0', names->len)) {
+		log_error("table %s, row %" PRIu64 ": a tag name holds a NUL character", ti->source->table, row);
+		return false;
+	}
+	if (ti->row_count == ti->row_cap) {
+		ti->row_cap = ti->row_cap ? ti->row_cap * 2 : 1024;
+		ti->rows = xrealloc(ti->rows, ti->row_cap * sizeof(*ti->rows));
+	}
+	size_t len = names->type == JSON_STRING ? names->len : 0;
+	ti->rows[ti->row_count++] = (struct TagRow){strtoll(id->text, NULL, 10), row, ti->text.len, len};
+	sb_append(&ti->text, len ? names->text : "", len);
+	return true;
+}
+
+/* Ascending object id; file order among equal ids (reported as an error later). */
+static int compare_rows(const void *a, const void *b)
+{
+	const struct TagRow *x = a, *y = b;
+	if (x->object_id != y->object_id)
+		return x->object_id < y->object_id ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static bool process_object(TagImport *ti, const struct TagRow *r)
+{
+	char id_text[24];
+	snprintf(id_text, sizeof(id_text), "%" PRId64, r->object_id);
+	ssize_t object = find_object(ti, r->object_id);
 	if (object < 0) {
-		note_skipped(ti, id->text, id->len);
+		note_skipped(ti, id_text, strlen(id_text));
 		return true;
 	}
 	if (ti->object_seen[object]) {
-		log_error("table %s, row %" PRIu64 ": %s %s has a second row", ti->source->table, row,
-		          ti->source->id_column, id->text);
+		log_error("table %s, row %" PRIu64 ": %s %s has a second row", ti->source->table, r->row,
+		          ti->source->id_column, id_text);
 		return false;
 	}
 	ti->object_seen[object] = true;
 	strlist_free(&ti->names);
-	if (names->type == JSON_STRING) {
-		if (memchr(names->text, '\0', names->len)) {
-			log_error("table %s, row %" PRIu64 ": a tag name holds a NUL character", ti->source->table, row);
-			return false;
-		}
-		tags_parse(names->text, names->len, &ti->names);
-	}
+	tags_parse(ti->text.data + r->offset, r->len, &ti->names);
 	size_t distinct = 0;
 	for (size_t n = 0; n < ti->names.count; n++) {
 		const char *name = ti->names.items[n];
-		size_t len = strlen(name);
 		size_t tag;
-		if (!tag_for_name(ti, name, len, &tag))
+		if (!tag_for_name(ti, name, strlen(name), &tag))
 			return false;
 		bool repeated = false;
 		for (size_t k = 0; k < distinct && !repeated; k++)
@@ -216,13 +242,28 @@ bool tag_import_row(TagImport *ti, const JsonField *fields, size_t count, uint64
 		char rel_id[24], tag_id[24];
 		snprintf(rel_id, sizeof(rel_id), "%" PRId64, ++ti->relation_id);
 		snprintf(tag_id, sizeof(tag_id), "%zu", tag + 1);
-		DbValue values[3] = {{rel_id, strlen(rel_id)}, {id->text, id->len}, {tag_id, strlen(tag_id)}};
+		DbValue values[3] = {{rel_id, strlen(rel_id)}, {id_text, strlen(id_text)}, {tag_id, strlen(tag_id)}};
 		if (!db_load_row(ti->relations, values)) {
-			log_error("table %s, row %" PRIu64 ": relation refused", ti->source->relation_table, row);
+			log_error("table %s, row %" PRIu64 ": relation refused", ti->source->relation_table, r->row);
 			return false;
 		}
 	}
 	return true;
+}
+
+/* Takes the objects in ascending id, streaming their relations to the loader. */
+static bool write_relations(TagImport *ti)
+{
+	qsort(ti->rows, ti->row_count, sizeof(*ti->rows), compare_rows);
+	ti->relations = db_load_begin(ti->db, ti->source->relation_table, &ti->relation_columns);
+	if (!ti->relations)
+		return false;
+	for (size_t i = 0; i < ti->row_count; i++)
+		if (!process_object(ti, &ti->rows[i]))
+			return false;
+	DbLoader *relations = ti->relations;
+	ti->relations = NULL;
+	return db_load_end(relations);
 }
 
 /* "base_N" with N all digits: returns the length of base, or 0. */
@@ -314,9 +355,7 @@ static bool write_tags(TagImport *ti)
 
 bool tag_import_end(TagImport *ti)
 {
-	DbLoader *relations = ti->relations;
-	ti->relations = NULL;
-	bool ok = db_load_end(relations) && write_tags(ti) &&
+	bool ok = write_relations(ti) && write_tags(ti) &&
 	          db_reset_sequence(ti->db, ti->source->relation_table, &ti->relation_columns.items[0]);
 	if (ok) {
 		ti->summary->inserted = (uint64_t)ti->relation_id;
@@ -349,5 +388,7 @@ void tag_import_abort(TagImport *ti)
 	strlist_free(&ti->names);
 	sb_free(&ti->skipped_ids);
 	sb_free(&ti->key);
+	free(ti->rows);
+	sb_free(&ti->text);
 	free(ti);
 }
