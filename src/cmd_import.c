@@ -291,16 +291,6 @@ static void table_load_free(TableLoad *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static bool delete_rows(Db *db, const char *table)
-{
-	StrBuf sql = STRBUF_INIT;
-	sb_puts(&sql, "DELETE FROM ");
-	db_quote_ident(db, &sql, table);
-	bool ok = db_exec(db, sql.data);
-	sb_free(&sql);
-	return ok;
-}
-
 static bool on_table_begin(void *ctx, const char *table)
 {
 	ImportState *st = ctx;
@@ -341,7 +331,7 @@ static bool on_table_begin(void *ctx, const char *table)
 		return false;
 	t->present = xmalloc(sizeof(bool) * (t->catalog.count ? t->catalog.count : 1));
 	strlist_add(&st->written_tables, table);
-	return delete_rows(st->db, table);
+	return db_delete_all(st->db, table);
 }
 
 static void note_dropped(TableLoad *t, const JsonField *f)

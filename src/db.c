@@ -53,6 +53,16 @@ bool db_exec(Db *db, const char *sql)
 	return db->ops->exec(db, sql);
 }
 
+bool db_delete_all(Db *db, const char *table)
+{
+	StrBuf sql = STRBUF_INIT;
+	sb_puts(&sql, "DELETE FROM ");
+	db->ops->quote_ident(&sql, table);
+	bool ok = db_exec(db, sql.data);
+	sb_free(&sql);
+	return ok;
+}
+
 bool db_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
 {
 	log_debug("%s: %s", db->ops->engine_name, sql);

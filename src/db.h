@@ -130,6 +130,8 @@ const char *db_engine_name(const Db *db);
 const char *db_display(const Db *db);
 
 bool db_exec(Db *db, const char *sql);
+/* DELETE FROM table (a transaction keeps TRUNCATE's implicit commit on MariaDB away). */
+bool db_delete_all(Db *db, const char *table);
 bool db_query(Db *db, const char *sql, DbRowFn fn, void *ctx);
 bool db_list_tables(Db *db, StrList *tables);
 bool db_list_columns(Db *db, const char *table, DbColumns *columns);

@@ -49,16 +49,6 @@ struct TagImport {
 	StrBuf key;
 };
 
-static bool delete_all(Db *db, const char *table)
-{
-	StrBuf sql = STRBUF_INIT;
-	sb_puts(&sql, "DELETE FROM ");
-	db_quote_ident(db, &sql, table);
-	bool ok = db_exec(db, sql.data);
-	sb_free(&sql);
-	return ok;
-}
-
 static bool collect_id(void *ctx, const DbValue *values, size_t ncols)
 {
 	TagImport *ti = ctx;
@@ -110,7 +100,7 @@ TagImport *tag_import_begin(Db *db, const PodTagSource *source, TableSummary *su
 	sb_puts(&sql, " ORDER BY id");
 	/* relations before tags: the other order breaks re-runs on MariaDB */
 	bool ok = relation_columns(db, source, &ti->relation_columns) &&
-	          delete_all(db, source->relation_table) && delete_all(db, source->tag_table) &&
+	          db_delete_all(db, source->relation_table) && db_delete_all(db, source->tag_table) &&
 	          db_query(db, sql.data, collect_id, ti);
 	sb_free(&sql);
 	if (ok) {
