@@ -321,6 +321,8 @@ typedef struct MysqlLoader {
 	StrBuf statement; /* head + the rows not yet sent */
 	unsigned long long first_row; /* 1-based number of the first buffered row */
 	size_t buffered;
+	size_t *row_starts; /* offset of each buffered row's "(...)" in statement */
+	size_t row_starts_cap;
 } MysqlLoader;
 
 static DbLoader *my_load_begin(Db *db, const char *table, const DbColumns *columns)
@@ -333,14 +335,48 @@ static DbLoader *my_load_begin(Db *db, const char *table, const DbColumns *colum
 	return &l->base;
 }
 
+/*
+ * A refused multi-row INSERT is undone whole by InnoDB and its error does not
+ * say which row: the rows are then sent one by one to name the culprit.
+ */
+static void find_refused_row(MysqlLoader *l)
+{
+	MYSQL *conn = conn_of(l->base.db);
+	StrBuf one = STRBUF_INIT;
+	for (size_t i = 0; i < l->buffered; i++) {
+		size_t start = l->row_starts[i];
+		size_t end = i + 1 < l->buffered ? l->row_starts[i + 1] - 1 : l->statement.len;
+		sb_reset(&one);
+		sb_puts(&one, "SAVEPOINT podmigrate_probe");
+		if (mysql_real_query(conn, one.data, one.len) != 0)
+			break;
+		sb_reset(&one);
+		sb_append(&one, l->head.data, l->head.len);
+		sb_append(&one, l->statement.data + start, end - start);
+		bool refused = mysql_real_query(conn, one.data, one.len) != 0;
+		StrBuf error = STRBUF_INIT;
+		if (refused)
+			sb_puts(&error, mysql_error(conn));
+		mysql_real_query(conn, "ROLLBACK TO SAVEPOINT podmigrate_probe", 38);
+		if (refused) {
+			log_error("MariaDB refused row %llu of %s: %s", l->first_row + i, l->base.table, error.data);
+			sb_free(&error);
+			break;
+		}
+		sb_free(&error);
+	}
+	sb_free(&one);
+}
+
 static bool my_flush(MysqlLoader *l)
 {
 	if (l->buffered == 0)
 		return true;
 	MYSQL *conn = conn_of(l->base.db);
 	if (mysql_real_query(conn, l->statement.data, l->statement.len) != 0) {
-		log_error("MariaDB refused a row of %s among rows %llu to %llu: %s", l->base.table,
-		          l->first_row, l->first_row + l->buffered - 1, mysql_error(conn));
+		log_error("MariaDB refused a row of %s among rows %llu to %llu: %s", l->base.table, l->first_row,
+		          l->first_row + l->buffered - 1, mysql_error(conn));
+		find_refused_row(l);
 		return false;
 	}
 	l->first_row += l->buffered;
@@ -356,6 +392,11 @@ static bool my_load_row(DbLoader *loader, const DbValue *values)
 		sb_append(&l->statement, l->head.data, l->head.len);
 	else
 		sb_putc(&l->statement, ',');
+	if (l->buffered == l->row_starts_cap) {
+		l->row_starts_cap = l->row_starts_cap ? l->row_starts_cap * 2 : 256;
+		l->row_starts = xrealloc(l->row_starts, l->row_starts_cap * sizeof(size_t));
+	}
+	l->row_starts[l->buffered] = l->statement.len;
 	sb_putc(&l->statement, '(');
 	for (size_t i = 0; i < loader->columns->count; i++) {
 		if (i)
@@ -388,6 +429,7 @@ static void my_load_abort(DbLoader *loader)
 	MysqlLoader *l = (MysqlLoader *)loader;
 	sb_free(&l->head);
 	sb_free(&l->statement);
+	free(l->row_starts);
 	free(loader->table);
 	free(l);
 }

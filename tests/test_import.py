@@ -407,5 +407,17 @@ def create_db_runs_the_command_on_an_empty_database_only():
     check("making" in res.stdout + res.stderr, "the command's output is not shown")
 
 
+@test
+def a_row_the_engine_refuses_is_named(engine):
+    if engine.name == "sqlite":
+        return  # SQLite does not enforce varchar lengths
+    rows = [{"id": i, "name": "group %d" % i} for i in range(1, 40)]
+    rows[16]["name"] = "x" * 200  # auth_group.name is varchar(150)
+    path = bad_file("toolong-%s.json" % engine.name, json.dumps({"auth_group": rows}).encode())
+    res = unchanged_after(engine, path, "pm_toolong", "auth_group")
+    check("row 17" in res.stderr or "line 17" in res.stderr, "the refused row is not named: " + res.stderr[-1500:])
+    check("name" in res.stderr, res.stderr[-1500:])
+
+
 if __name__ == "__main__":
     sys.exit(0 if run("import") else 1)
