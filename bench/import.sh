@@ -4,7 +4,7 @@
 #
 # Usage: bench/import.sh [--engines sqlite,mariadb,postgresql] [--scale S]
 #                        [--reps N] [--reload] [--reexport] [--write-results]
-#                        [--server-dir DIR]
+#                        [--server-dir DIR] [--pm BINARY]
 #
 #   --engines        comma-separated subset (default: all three)
 #   --scale S        size of the v3 data set (tests/gen_v3_data.py --mode bench;
@@ -18,6 +18,8 @@
 #                    between the import markers; the export part is left alone)
 #   --server-dir DIR data directory of the throwaway servers (default
 #                    /tmp/podmigrate-bench, shared with bench/run.sh)
+#   --pm BINARY      time this podmigrate binary (copied to bench/work/podmigrate)
+#                    instead of running `make` and taking build/podmigrate
 #
 # For each engine, in this order:
 #   1. the v3 data set (cached), its export bench/work/E.json (cached);
@@ -44,6 +46,7 @@ REUSE=1
 REEXPORT=0
 WRITE_RESULTS=0
 SRV_DIR=/tmp/podmigrate-bench
+PM_BINARY=""
 WORK=$ROOT/bench/work # git-ignored
 ORIG_ARGS=("$@")
 
@@ -65,6 +68,7 @@ while (($#)); do
     --reexport) REEXPORT=1; shift ;;
     --write-results) WRITE_RESULTS=1; shift ;;
     --server-dir) SRV_DIR=${2:?}; shift 2 ;;
+    --pm) PM_BINARY=${2:?}; shift 2 ;;
     -h | --help) usage ;;
     *) echo "bench: unknown argument: $1" >&2; usage ;;
     esac
@@ -79,7 +83,17 @@ is_num "$SCALE" || die "--scale must be a positive number"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time (GNU time) is needed: apt-get install time"
 mkdir -p "$WORK"
 
-build_pm
+if [[ -n "$PM_BINARY" ]]; then
+    [[ -x "$PM_BINARY" ]] || die "--pm $PM_BINARY: not an executable"
+    PM=$WORK/podmigrate
+    cp "$PM_BINARY" "$PM"
+    PM_VERSION=$("$PM" --version)
+    PM_SHA=$(sha256sum "$PM" | cut -c1-12)
+    PM_BUILD="given with --pm; built by \`make\`, CFLAGS -O2 -g"
+else
+    build_pm
+    PM_BUILD="release build \`make\`, CFLAGS -O2 -g"
+fi
 start_servers
 
 V4_SCHEMA_DIR=tests/data/v4.0.3
@@ -278,6 +292,9 @@ json_matches() { # engine json key-file
 # ------------------------------------------------------------------- run
 
 RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+# Others commit and edit src/ while we run: name the commit and whether src/ differed from it.
+[[ -n "$PM_BINARY" ]] && PM_SOURCE="whatever the tree held when $PM_BINARY was built" ||
+    PM_SOURCE="commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src Makefile 2>/dev/null || echo ' plus uncommitted changes in src/')"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A R # results, R[engine.key]
 RAW=""       # one markdown line per timed run
@@ -416,7 +433,7 @@ Written by \`bench/import.sh\`; every number below comes from the run described 
 - Command: \`bench/import.sh${ORIG_ARGS[*]:+ ${ORIG_ARGS[*]}}\`
 - Machine: $(nproc) vCPUs ($cpu), shared with other sessions; $ram RAM, $(uname -sr); load average before
   the run: $LOAD_BEFORE
-- podmigrate: $PM_VERSION (release build \`make\`, CFLAGS -O2 -g; binary sha256 $PM_SHA…)
+- podmigrate: $PM_VERSION ($PM_BUILD; binary sha256 $PM_SHA…; source: $PM_SOURCE)
 EOF
     for e in "${ENGINE_LIST[@]}"; do echo "- $e: ${R[$e.version]}"; done
     cat <<EOF

@@ -412,11 +412,25 @@ bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *tex
 		sb_append(out, text, len);
 		return true;
 	default:
-		if (kind == JSON_VALUE_RAW || kind == JSON_VALUE_BOOL) {
+		if (kind == JSON_VALUE_BOOL) {
 			*why = "not a text value";
 			return false;
 		}
-		sb_append(out, text, len); /* strings, and numbers kept as text by some exports */
+		/*
+		 * Django keeps a UUIDField as char(32) hex outside PostgreSQL, where
+		 * upstream's export writes the dashed form: 36 characters that would
+		 * not fit.
+		 */
+		if (kind == JSON_VALUE_STRING && len == 36 && text[8] == '-' && text[13] == '-' &&
+		    strcmp(column->type, "char(32)") == 0 && value_normalize_uuid(text, len, out))
+			return true;
+		sb_reset(out);
+		/*
+		 * Strings; numbers kept as text by some exports; nested JSON, which is
+		 * how upstream writes PostgreSQL's jsonb, for the text column that
+		 * holds a JSONField on MariaDB and SQLite.
+		 */
+		sb_append(out, text, len);
 		return true;
 	}
 }

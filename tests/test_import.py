@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+from dbquery import read_tags
 from pmtest import (PODMIGRATE, WORK, MariadbEngine, PostgresqlEngine, SqliteEngine, check,
                     check_eq, engines, load_json, podmigrate, run, test)
 
@@ -417,6 +418,42 @@ def a_row_the_engine_refuses_is_named(engine):
     res = unchanged_after(engine, path, "pm_toolong", "auth_group")
     check("row 17" in res.stderr or "line 17" in res.stderr, "the refused row is not named: " + res.stderr[-1500:])
     check("name" in res.stderr, res.stderr[-1500:])
+
+
+@test
+def reads_upstream_files(engine):
+    src_file = source_export(engine)
+    for flavor in ("mariadb", "postgresql"):
+        data = load_json(src_file)
+        expected = json.loads(json.dumps(data))
+        for table, rows in data.items():
+            for row, want in zip(rows, expected[table]):
+                for col, v in list(row.items()):
+                    if isinstance(v, bool) and flavor == "mariadb":
+                        row[col] = int(v)
+                    elif isinstance(v, str) and len(v) > 20 and v[4:5] == "-" and v[10:11] == " " and v[19:20] == ".":
+                        row[col] = want[col] = v[:19]  # upstream drops microseconds
+                    elif (table, col) in JSON_COLUMNS and flavor == "postgresql" and isinstance(v, str):
+                        row[col] = json.loads(v)  # psycopg2 gives jsonb as Python objects
+                    elif flavor == "postgresql" and col == "id" and isinstance(v, str) and len(v) == 32:
+                        row[col] = "%s-%s-%s-%s-%s" % (v[:8], v[8:12], v[12:16], v[16:20], v[20:])
+        # upstream joins tag names without quoting ("a,b" or "a, b"): only simple names here
+        for table in ("video_tagging_tag_2_tagulous", "recorder_tagging_tag_2_tagulous"):
+            data[table] = [{k: ("python, cours" if k == "tag_name" and flavor == "postgresql" else
+                                "python,cours" if k == "tag_name" else v) for k, v in row.items()}
+                           for row in data[table]]
+        path = os.path.join(WORK, "upstream-%s-%s.json" % (flavor, engine.name))
+        with open(path, "w") as f:
+            json.dump(data, f, indent=4)  # ensure_ascii: \uXXXX escapes and surrogate pairs
+            f.write("\n")
+        expected_file = os.path.join(WORK, "upstream-expected-%s-%s.json" % (flavor, engine.name))
+        with open(expected_file, "w") as f:
+            json.dump(expected, f)
+        url, _ = import_into(engine, path, "pm_upstream_" + flavor)
+        snap = snapshot(engine, url, "upstream-" + flavor)
+        compare_with_source(expected_file, snap)
+        names = sorted(name for _, name, _, _, _ in read_tags(engine, url)["video"][0])
+        check_eq(names, ["cours", "python"], "tags from upstream's %s file" % flavor)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,33 @@ void test_values(void)
 	CHECK_STR(num.data, "0 -9223372036854775808 9223372036854775807");
 	sb_free(&num);
 
+	/* values read from a file, for a target column */
+	DbColumn uuid32 = {.name = "id", .type = "char(32)", .kind = COL_TEXT};
+	DbColumn text = {.name = "t", .type = "varchar(40)", .kind = COL_TEXT};
+	DbColumn flag = {.name = "b", .type = "tinyint(1)", .kind = COL_BOOL};
+	DbColumn when = {.name = "d", .type = "datetime(6)", .kind = COL_DATETIME};
+	DbColumn small = {.name = "s", .type = "smallint(5) unsigned", .kind = COL_INT};
+	StrBuf out = STRBUF_INIT;
+	bool is_null;
+	const char *why;
+	const char *dashed = "123e4567-e89b-12d3-a456-426614174000";
+	CHECK(value_from_json(&uuid32, JSON_VALUE_STRING, dashed, 36, &out, &is_null, &why));
+	CHECK_STR(out.data, "123e4567e89b12d3a456426614174000");
+	CHECK(value_from_json(&text, JSON_VALUE_STRING, dashed, 36, &out, &is_null, &why));
+	CHECK_STR(out.data, dashed);
+	CHECK(value_from_json(&flag, JSON_VALUE_NUMBER, "1", 1, &out, &is_null, &why) && !strcmp(out.data, "1"));
+	CHECK(value_from_json(&flag, JSON_VALUE_BOOL, "false", 5, &out, &is_null, &why) && !strcmp(out.data, "0"));
+	CHECK(!value_from_json(&flag, JSON_VALUE_NUMBER, "2", 1, &out, &is_null, &why));
+	CHECK(value_from_json(&when, JSON_VALUE_STRING, "2024-01-02 03:04:05", 19, &out, &is_null, &why));
+	CHECK_STR(out.data, "2024-01-02 03:04:05");
+	CHECK(value_from_json(&when, JSON_VALUE_NULL, NULL, 0, &out, &is_null, &why) && is_null);
+	CHECK(!value_from_json(&small, JSON_VALUE_NUMBER, "70000", 5, &out, &is_null, &why));
+	CHECK(!value_from_json(&small, JSON_VALUE_NUMBER, "-1", 2, &out, &is_null, &why));
+	CHECK(value_from_json(&small, JSON_VALUE_NUMBER, "65535", 5, &out, &is_null, &why));
+	CHECK(!value_from_json(&text, JSON_VALUE_BOOL, "true", 4, &out, &is_null, &why));
+	CHECK(value_from_json(&text, JSON_VALUE_RAW, "[1,2]", 5, &out, &is_null, &why));
+	sb_free(&out);
+
 	/* catalog types of the three engines */
 	CHECK(column_kind_from_type("tinyint(1)") == COL_BOOL);
 	CHECK(column_kind_from_type("bool") == COL_BOOL);
