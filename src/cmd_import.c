@@ -331,7 +331,7 @@ static bool on_table_begin(void *ctx, const char *table)
 		return false;
 	t->present = xmalloc(sizeof(bool) * (t->catalog.count ? t->catalog.count : 1));
 	strlist_add(&st->written_tables, table);
-	return db_delete_all(st->db, table);
+	return db_suspend_foreign_keys(st->db, table) && db_clear_tables(st->db, &table, 1);
 }
 
 static void note_dropped(TableLoad *t, const JsonField *f)
@@ -592,7 +592,7 @@ static int import_into_target(ImportState *st, FILE *in)
 	bool ok = check_pod_v4(&st->target_tables, opts->force) && db_begin(st->db) &&
 	          db_defer_constraints(st->db) && import_file(st, in) &&
 	          integrity_remove_dangling(st->db, &st->written_tables, &st->rejects, opts->strict, &st->summary) &&
-	          reject_log_finish(&st->rejects);
+	          db_resume_foreign_keys(st->db) && reject_log_finish(&st->rejects);
 	if (ok && opts->dry) {
 		ok = db_rollback(st->db);
 		log_info("Dry run: everything was rolled back, the database is unchanged.");

@@ -63,6 +63,16 @@ bool db_delete_all(Db *db, const char *table)
 	return ok;
 }
 
+bool db_clear_tables(Db *db, const char *const *tables, size_t count)
+{
+	if (db->ops->clear_tables)
+		return db->ops->clear_tables(db, tables, count);
+	for (size_t i = 0; i < count; i++)
+		if (!db_delete_all(db, tables[i]))
+			return false;
+	return true;
+}
+
 bool db_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
 {
 	log_debug("%s: %s", db->ops->engine_name, sql);
@@ -120,6 +130,16 @@ bool db_defer_constraints(Db *db) { return db->ops->defer_constraints(db); }
 bool db_reset_sequence(Db *db, const char *table, const DbColumn *column)
 {
 	return db->ops->reset_sequence(db, table, column);
+}
+
+bool db_suspend_foreign_keys(Db *db, const char *table)
+{
+	return !db->ops->suspend_foreign_keys || db->ops->suspend_foreign_keys(db, table);
+}
+
+bool db_resume_foreign_keys(Db *db)
+{
+	return !db->ops->resume_foreign_keys || db->ops->resume_foreign_keys(db);
 }
 
 bool db_iexact_key(Db *db, const char *table, const char *column, const char *name, size_t len,

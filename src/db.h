@@ -97,6 +97,18 @@ typedef struct DbOps {
 	void (*order_expr)(StrBuf *sb, const DbColumn *column);
 	/* Foreign keys checked at commit (or, on MariaDB, not by the server at all). */
 	bool (*defer_constraints)(Db *db);
+	/*
+	 * Empties tables whose incoming foreign keys are suspended (or that only
+	 * reference each other), in one go; NULL: DELETE each.
+	 */
+	bool (*clear_tables)(Db *db, const char *const *tables, size_t count);
+	/*
+	 * Bulk loads without per-row foreign-key work: the keys from and to table
+	 * are set aside, to be restored (and validated in one pass each) by
+	 * resume_foreign_keys. NULL where the engine gains nothing.
+	 */
+	bool (*suspend_foreign_keys)(Db *db, const char *table);
+	bool (*resume_foreign_keys)(Db *db);
 	/* Moves the id sequence of a table past its largest id. */
 	bool (*reset_sequence)(Db *db, const char *table, const DbColumn *column);
 	/*
@@ -132,6 +144,8 @@ const char *db_display(const Db *db);
 bool db_exec(Db *db, const char *sql);
 /* DELETE FROM table (a transaction keeps TRUNCATE's implicit commit on MariaDB away). */
 bool db_delete_all(Db *db, const char *table);
+/* Empties tables (children first) that no other table references. */
+bool db_clear_tables(Db *db, const char *const *tables, size_t count);
 bool db_query(Db *db, const char *sql, DbRowFn fn, void *ctx);
 bool db_list_tables(Db *db, StrList *tables);
 bool db_list_columns(Db *db, const char *table, DbColumns *columns);
@@ -149,6 +163,9 @@ void db_order_expr(Db *db, StrBuf *sb, const DbColumn *column);
 
 bool db_defer_constraints(Db *db);
 bool db_reset_sequence(Db *db, const char *table, const DbColumn *column);
+/* See DbOps; list_foreign_keys still reports the suspended keys. */
+bool db_suspend_foreign_keys(Db *db, const char *table);
+bool db_resume_foreign_keys(Db *db);
 bool db_iexact_key(Db *db, const char *table, const char *column, const char *name, size_t len,
                    StrBuf *key);
 

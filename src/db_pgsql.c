@@ -8,10 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A foreign key dropped for a bulk load, to be added back. */
+typedef struct SuspendedKey {
+	char *name, *table, *definition;
+	char *column, *ref_table, *ref_column;
+} SuspendedKey;
+
 typedef struct PgDb {
 	Db base;
 	PGconn *conn;
 	bool unicode_upper; /* upper() folds beyond ASCII (not the C locale) */
+	SuspendedKey *suspended;
+	size_t suspended_count;
+	bool cannot_suspend; /* not the tables' owner: keep the keys */
 } PgDb;
 
 static PGconn *conn_of(Db *db) { return ((PgDb *)db)->conn; }
@@ -71,9 +80,22 @@ static bool pg_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 	                              "SET standard_conforming_strings = on");
 }
 
+static void free_suspended(PgDb *p)
+{
+	for (size_t i = 0; i < p->suspended_count; i++) {
+		SuspendedKey *k = &p->suspended[i];
+		free(k->name), free(k->table), free(k->definition);
+		free(k->column), free(k->ref_table), free(k->ref_column);
+	}
+	free(p->suspended);
+	p->suspended = NULL;
+	p->suspended_count = 0;
+}
+
 static void pg_close(Db *db)
 {
 	PgDb *p = (PgDb *)db;
+	free_suspended(p);
 	if (p->conn)
 		PQfinish(p->conn);
 	free(p);
@@ -288,6 +310,11 @@ static bool add_foreign_key_row(void *ctx, const DbValue *v, size_t ncols)
 
 static bool pg_list_foreign_keys(Db *db, const char *table, DbForeignKeys *keys)
 {
+	PgDb *p = (PgDb *)db;
+	for (size_t i = 0; i < p->suspended_count; i++)
+		if (!strcmp(p->suspended[i].table, table))
+			db_foreign_keys_add(keys, p->suspended[i].column, p->suspended[i].ref_table,
+			                    p->suspended[i].ref_column);
 	return pg_catalog_query(
 		db,
 		"SELECT a.attname, rc.relname, ra.attname FROM pg_catalog.pg_constraint c "
@@ -297,6 +324,85 @@ static bool pg_list_foreign_keys(Db *db, const char *table, DbForeignKeys *keys)
 		"WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 "
 		"AND c.conrelid = to_regclass(format('%I.%I', current_schema(), $1::text)) ORDER BY c.conname",
 		table, add_foreign_key_row, keys);
+}
+
+static bool keep_suspended(void *ctx, const DbValue *v, size_t ncols)
+{
+	PgDb *p = ctx;
+	(void)ncols;
+	p->suspended = xrealloc(p->suspended, (p->suspended_count + 1) * sizeof(SuspendedKey));
+	p->suspended[p->suspended_count++] = (SuspendedKey){xstrdup(v[0].data), xstrdup(v[1].data),
+		xstrdup(v[2].data), xstrdup(v[3].data), xstrdup(v[4].data), xstrdup(v[5].data)};
+	return true;
+}
+
+/*
+ * PostgreSQL checks foreign keys row by row with triggers (on the loaded rows
+ * and on the deleted ones), which costs more than the load itself. Dropped
+ * in the transaction and added back before commit, each key is validated by
+ * one query instead. Needs the tables' ownership: without it, keys stay.
+ */
+static bool pg_suspend_foreign_keys(Db *db, const char *table)
+{
+	PgDb *p = (PgDb *)db;
+	if (p->cannot_suspend)
+		return true;
+	size_t before = p->suspended_count;
+	bool ok = pg_catalog_query(
+		db,
+		"SELECT c.conname, cl.relname, pg_catalog.pg_get_constraintdef(c.oid), a.attname, rc.relname, "
+		"ra.attname FROM pg_catalog.pg_constraint c "
+		"JOIN pg_catalog.pg_class cl ON cl.oid = c.conrelid JOIN pg_catalog.pg_class rc ON rc.oid = c.confrelid "
+		"JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+		"JOIN pg_catalog.pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] "
+		"WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 AND to_regclass(format('%I.%I', "
+		"current_schema(), $1::text)) IN (c.conrelid, c.confrelid) ORDER BY c.conname",
+		table, keep_suspended, p);
+	if (!ok || !pg_exec_quiet(p->conn, "SAVEPOINT podmigrate_keys"))
+		return false;
+	StrBuf sql = STRBUF_INIT;
+	for (size_t i = before; i < p->suspended_count && ok; i++) {
+		sb_reset(&sql);
+		sb_puts(&sql, "ALTER TABLE ");
+		quote_ident_double(&sql, p->suspended[i].table);
+		sb_puts(&sql, " DROP CONSTRAINT ");
+		quote_ident_double(&sql, p->suspended[i].name);
+		PGresult *res = PQexec(p->conn, sql.data);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+	}
+	sb_free(&sql);
+	if (ok)
+		return pg_exec_quiet(p->conn, "RELEASE SAVEPOINT podmigrate_keys");
+	log_debug("PostgreSQL: cannot drop foreign keys for the load (%s): they stay", pg_error(p->conn));
+	p->cannot_suspend = true;
+	while (p->suspended_count > before) {
+		p->suspended_count--;
+		SuspendedKey *k = &p->suspended[p->suspended_count];
+		free(k->name), free(k->table), free(k->definition);
+		free(k->column), free(k->ref_table), free(k->ref_column);
+	}
+	return pg_exec_quiet(p->conn, "ROLLBACK TO SAVEPOINT podmigrate_keys");
+}
+
+static bool pg_resume_foreign_keys(Db *db)
+{
+	PgDb *p = (PgDb *)db;
+	StrBuf sql = STRBUF_INIT;
+	bool ok = true;
+	for (size_t i = 0; i < p->suspended_count && ok; i++) {
+		sb_reset(&sql);
+		sb_puts(&sql, "ALTER TABLE ");
+		quote_ident_double(&sql, p->suspended[i].table);
+		sb_puts(&sql, " ADD CONSTRAINT ");
+		quote_ident_double(&sql, p->suspended[i].name);
+		sb_printf(&sql, " %s", p->suspended[i].definition);
+		ok = pg_exec_quiet(p->conn, sql.data);
+	}
+	sb_free(&sql);
+	if (ok)
+		free_suspended(p);
+	return ok;
 }
 
 static bool pg_begin_snapshot(Db *db)
@@ -384,6 +490,31 @@ static bool pg_iexact_key(Db *db, const char *table, const char *column, const c
 		i += step;
 	}
 	return true;
+}
+
+/*
+ * TRUNCATE, transactional here, leaves no dead rows behind (a re-run's
+ * DELETE would leave millions, slowing every unique-index check of the
+ * reload). Possible once the keys pointing to the tables are suspended.
+ */
+static bool pg_clear_tables(Db *db, const char *const *tables, size_t count)
+{
+	if (((PgDb *)db)->cannot_suspend) {
+		for (size_t i = 0; i < count; i++)
+			if (!db_delete_all(db, tables[i]))
+				return false;
+		return true;
+	}
+	StrBuf sql = STRBUF_INIT;
+	sb_puts(&sql, "TRUNCATE ");
+	for (size_t i = 0; i < count; i++) {
+		if (i)
+			sb_puts(&sql, ", ");
+		quote_ident_double(&sql, tables[i]);
+	}
+	bool ok = pg_exec(db, sql.data);
+	sb_free(&sql);
+	return ok;
 }
 
 #define COPY_SEND_BYTES (256 * 1024)
@@ -556,6 +687,9 @@ const DbOps db_pgsql_ops = {
 	.order_expr = pg_order_expr,
 	.defer_constraints = pg_defer_constraints,
 	.reset_sequence = pg_reset_sequence,
+	.clear_tables = pg_clear_tables,
+	.suspend_foreign_keys = pg_suspend_foreign_keys,
+	.resume_foreign_keys = pg_resume_foreign_keys,
 	.iexact_key = pg_iexact_key,
 	.load_begin = pg_load_begin,
 	.load_row = pg_load_row,

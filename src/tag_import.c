@@ -99,8 +99,10 @@ TagImport *tag_import_begin(Db *db, const PodTagSource *source, TableSummary *su
 	db_quote_ident(db, &sql, source->object_table);
 	sb_puts(&sql, " ORDER BY id");
 	/* relations before tags: the other order breaks re-runs on MariaDB */
+	const char *const old_rows[2] = {source->relation_table, source->tag_table};
 	bool ok = relation_columns(db, source, &ti->relation_columns) &&
-	          db_delete_all(db, source->relation_table) && db_delete_all(db, source->tag_table) &&
+	          db_suspend_foreign_keys(db, source->relation_table) && db_suspend_foreign_keys(db, source->tag_table) &&
+	          db_clear_tables(db, old_rows, 2) &&
 	          db_query(db, sql.data, collect_id, ti);
 	sb_free(&sql);
 	if (ok) {

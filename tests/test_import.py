@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from dbquery import read_tags
+from dbquery import query, read_tags
 from pmtest import (PODMIGRATE, WORK, MariadbEngine, PostgresqlEngine, SqliteEngine, check,
                     check_eq, engines, load_json, podmigrate, run, test)
 
@@ -454,6 +454,34 @@ def reads_upstream_files(engine):
         compare_with_source(expected_file, snap)
         names = sorted(name for _, name, _, _, _ in read_tags(engine, url)["video"][0])
         check_eq(names, ["cours", "python"], "tags from upstream's %s file" % flavor)
+
+
+def foreign_keys(engine, url):
+    """Every foreign key of the database as (table, definition) pairs, from the catalog."""
+    sql = {
+        "postgresql": "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint "
+                      "WHERE contype = 'f' ORDER BY 1, 2;",
+        "mariadb": "SELECT TABLE_NAME, CONCAT(COLUMN_NAME, '>', REFERENCED_TABLE_NAME, '.', REFERENCED_COLUMN_NAME) "
+                   "FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() "
+                   "AND REFERENCED_TABLE_NAME IS NOT NULL ORDER BY 1, 2;",
+        "sqlite": "SELECT m.name, f.\"from\" || '>' || f.\"table\" || '.' || f.\"to\" FROM sqlite_master m, "
+                  "pragma_foreign_key_list(m.name) f WHERE m.type = 'table' ORDER BY 1, 2;",
+    }[engine.name]
+    return query(engine, url, sql)
+
+
+@test
+def every_foreign_key_is_back_after_import(engine):
+    """PostgreSQL's keys are dropped for the load and added back: none may be lost, even on failure."""
+    url = engine.create("pm_fks", version=V4)
+    before = foreign_keys(engine, url)
+    check(len(before) > 200, "too few foreign keys in the v4 schema: %d" % len(before))
+    res = podmigrate("import", "--db", url, "-i", source_export(engine), "-q")
+    check_eq(res.returncode, 0, "import: " + res.stderr[-1000:])
+    check(foreign_keys(engine, url) == before, "foreign keys changed by the import")
+    path, _, _ = modified_source(engine, "fks-dangling", add_dangling_rows)
+    check_eq(podmigrate("import", "--db", url, "-i", path, "--strict", "-q").returncode, 1, "strict import")
+    check(foreign_keys(engine, url) == before, "foreign keys changed by a failed import")
 
 
 if __name__ == "__main__":
