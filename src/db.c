@@ -142,11 +142,9 @@ bool db_resume_foreign_keys(Db *db)
 	return !db->ops->resume_foreign_keys || db->ops->resume_foreign_keys(db);
 }
 
-bool db_iexact_key(Db *db, const char *table, const char *column, const char *name, size_t len,
-                   StrBuf *key)
+bool db_iexact_keys(Db *db, const char *table, const char *column, const StrList *names, StrList *keys)
 {
-	sb_reset(key);
-	return db->ops->iexact_key(db, table, column, name, len, key);
+	return db->ops->iexact_keys(db, table, column, names, keys);
 }
 
 DbLoader *db_load_begin(Db *db, const char *table, const DbColumns *columns)

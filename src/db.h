@@ -115,8 +115,7 @@ typedef struct DbOps {
 	 * The key under which Django's case-insensitive lookup (iexact) on
 	 * table.column finds name on this engine: names with equal keys are one tag.
 	 */
-	bool (*iexact_key)(Db *db, const char *table, const char *column, const char *name, size_t len,
-	                   StrBuf *key);
+	bool (*iexact_keys)(Db *db, const char *table, const char *column, const StrList *names, StrList *keys);
 	/* The engine's bulk path: COPY FROM STDIN, multi-row INSERT, prepared statement. */
 	DbLoader *(*load_begin)(Db *db, const char *table, const DbColumns *columns);
 	bool (*load_row)(DbLoader *loader, const DbValue *values);
@@ -166,8 +165,8 @@ bool db_reset_sequence(Db *db, const char *table, const DbColumn *column);
 /* See DbOps; list_foreign_keys still reports the suspended keys. */
 bool db_suspend_foreign_keys(Db *db, const char *table);
 bool db_resume_foreign_keys(Db *db);
-bool db_iexact_key(Db *db, const char *table, const char *column, const char *name, size_t len,
-                   StrBuf *key);
+/* The iexact key of each name (see DbOps), in order; names hold no NUL. */
+bool db_iexact_keys(Db *db, const char *table, const char *column, const StrList *names, StrList *keys);
 
 /*
  * Bulk load into table's columns (matched to the catalog by the caller).

@@ -11,8 +11,6 @@ typedef struct MysqlDb {
 	Db base;
 	MYSQL *conn;
 	bool in_transaction;
-	char *collation_of;  /* "table.column" whose collation is cached */
-	char *collation;
 } MysqlDb;
 
 static MYSQL *conn_of(Db *db) { return ((MysqlDb *)db)->conn; }
@@ -64,8 +62,6 @@ static bool my_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 static void my_close(Db *db)
 {
 	MysqlDb *m = (MysqlDb *)db;
-	free(m->collation_of);
-	free(m->collation);
 	if (m->conn)
 		mysql_close(m->conn);
 	free(m);
@@ -272,43 +268,46 @@ static bool keep_first_value(void *ctx, const DbValue *values, size_t ncols)
 	return true;
 }
 
+static bool keep_all_values(void *ctx, const DbValue *values, size_t ncols)
+{
+	for (size_t i = 0; i < ncols; i++) {
+		char *text = xstrndup(values[i].data ? values[i].data : "", values[i].len);
+		strlist_add(ctx, text);
+		free(text);
+	}
+	return true;
+}
+
+#define WEIGHTS_PER_QUERY 200
+
 /*
  * Django's iexact on MariaDB is the column's collation (utf8mb4_unicode_ci:
- * case, accents, ß/ss and emoji all compare equal): its sort weights are the key.
+ * case, accents, ß/ss and emoji all compare equal): its sort weights are the
+ * key, asked from the server for many names per query.
  */
-static bool my_iexact_key(Db *db, const char *table, const char *column, const char *name, size_t len,
-                          StrBuf *key)
+static bool my_iexact_keys(Db *db, const char *table, const char *column, const StrList *names, StrList *keys)
 {
-	MysqlDb *m = (MysqlDb *)db;
-	StrBuf sql = STRBUF_INIT, which = STRBUF_INIT;
-	sb_printf(&which, "%s.%s", table, column);
-	bool ok = true;
-	if (!m->collation_of || strcmp(m->collation_of, which.data) != 0) {
-		StrBuf collation = STRBUF_INIT;
-		sb_puts(&sql, "SELECT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
-		              "AND TABLE_NAME = ");
-		my_quote_literal(&sql, table);
-		sb_puts(&sql, " AND COLUMN_NAME = ");
-		my_quote_literal(&sql, column);
-		ok = my_query(db, sql.data, keep_first_value, &collation) && collation.len > 0;
-		if (!ok)
-			log_error("MariaDB: cannot find the collation of %s", which.data);
-		free(m->collation_of);
-		free(m->collation);
-		m->collation_of = sb_steal(&which);
-		m->collation = sb_steal(&collation);
+	StrBuf sql = STRBUF_INIT, collation = STRBUF_INIT;
+	sb_puts(&sql, "SELECT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+	              "AND TABLE_NAME = ");
+	my_quote_literal(&sql, table);
+	sb_puts(&sql, " AND COLUMN_NAME = ");
+	my_quote_literal(&sql, column);
+	bool ok = my_query(db, sql.data, keep_first_value, &collation) && collation.len > 0;
+	if (!ok)
+		log_error("MariaDB: cannot find the collation of %s.%s", table, column);
+	for (size_t start = 0; ok && start < names->count; start += WEIGHTS_PER_QUERY) {
 		sb_reset(&sql);
-	}
-	if (ok) {
-		char *text = xstrndup(name, len);
-		sb_puts(&sql, "SELECT HEX(WEIGHT_STRING(CONVERT(");
-		my_quote_literal(&sql, text);
-		sb_printf(&sql, " USING utf8mb4) COLLATE %s))", m->collation);
-		free(text);
-		ok = my_query(db, sql.data, keep_first_value, key);
+		sb_puts(&sql, "SELECT ");
+		for (size_t i = start; i < names->count && i < start + WEIGHTS_PER_QUERY; i++) {
+			sb_puts(&sql, i > start ? ", HEX(WEIGHT_STRING(CONVERT(" : "HEX(WEIGHT_STRING(CONVERT(");
+			my_quote_literal(&sql, names->items[i]);
+			sb_printf(&sql, " USING utf8mb4) COLLATE %s))", collation.data);
+		}
+		ok = my_query(db, sql.data, keep_all_values, keys);
 	}
 	sb_free(&sql);
-	sb_free(&which);
+	sb_free(&collation);
 	return ok;
 }
 
@@ -460,7 +459,7 @@ const DbOps db_mysql_ops = {
 	.order_expr = my_order_expr,
 	.defer_constraints = my_defer_constraints,
 	.reset_sequence = my_reset_sequence,
-	.iexact_key = my_iexact_key,
+	.iexact_keys = my_iexact_keys,
 	.load_begin = my_load_begin,
 	.load_row = my_load_row,
 	.load_end = my_load_end,

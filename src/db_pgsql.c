@@ -467,10 +467,9 @@ static bool pg_reset_sequence(Db *db, const char *table, const DbColumn *column)
  * (found once at connect time). Computed here: the server cannot be asked
  * while a COPY is running on the connection.
  */
-static bool pg_iexact_key(Db *db, const char *table, const char *column, const char *name, size_t len,
+static bool pg_iexact_key(Db *db, const char *name, size_t len,
                           StrBuf *key)
 {
-	(void)table, (void)column;
 	bool unicode = ((PgDb *)db)->unicode_upper;
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)name;
 	utf8proc_ssize_t i = 0, n = (utf8proc_ssize_t)len;
@@ -490,6 +489,21 @@ static bool pg_iexact_key(Db *db, const char *table, const char *column, const c
 		i += step;
 	}
 	return true;
+}
+
+static bool pg_iexact_keys(Db *db, const char *table, const char *column, const StrList *names, StrList *keys)
+{
+	(void)table, (void)column;
+	StrBuf key = STRBUF_INIT;
+	bool ok = true;
+	for (size_t i = 0; i < names->count && ok; i++) {
+		sb_reset(&key);
+		ok = pg_iexact_key(db, names->items[i], strlen(names->items[i]), &key);
+		if (ok)
+			strlist_add(keys, key.data ? key.data : "");
+	}
+	sb_free(&key);
+	return ok;
 }
 
 /*
@@ -690,7 +704,7 @@ const DbOps db_pgsql_ops = {
 	.clear_tables = pg_clear_tables,
 	.suspend_foreign_keys = pg_suspend_foreign_keys,
 	.resume_foreign_keys = pg_resume_foreign_keys,
-	.iexact_key = pg_iexact_key,
+	.iexact_keys = pg_iexact_keys,
 	.load_begin = pg_load_begin,
 	.load_row = pg_load_row,
 	.load_end = pg_load_end,

@@ -259,15 +259,30 @@ static bool sqlite_reset_sequence(Db *db, const char *table, const DbColumn *col
 }
 
 /* Django's iexact on SQLite is LIKE, which folds ASCII letters only. */
-static bool sqlite_iexact_key(Db *db, const char *table, const char *column, const char *name, size_t len,
+static bool sqlite_iexact_key(Db *db, const char *name, size_t len,
                               StrBuf *key)
 {
-	(void)db, (void)table, (void)column;
+	(void)db;
 	sb_append(key, name, len);
 	for (size_t i = 0; i < len; i++)
 		if (key->data[i] >= 'A' && key->data[i] <= 'Z')
 			key->data[i] = (char)(key->data[i] - 'A' + 'a');
 	return true;
+}
+
+static bool sqlite_iexact_keys(Db *db, const char *table, const char *column, const StrList *names, StrList *keys)
+{
+	(void)table, (void)column;
+	StrBuf key = STRBUF_INIT;
+	bool ok = true;
+	for (size_t i = 0; i < names->count && ok; i++) {
+		sb_reset(&key);
+		ok = sqlite_iexact_key(db, names->items[i], strlen(names->items[i]), &key);
+		if (ok)
+			strlist_add(keys, key.data ? key.data : "");
+	}
+	sb_free(&key);
+	return ok;
 }
 
 typedef struct SqliteLoader {
@@ -350,7 +365,7 @@ const DbOps db_sqlite_ops = {
 	.order_expr = sqlite_order_expr,
 	.defer_constraints = sqlite_defer_constraints,
 	.reset_sequence = sqlite_reset_sequence,
-	.iexact_key = sqlite_iexact_key,
+	.iexact_keys = sqlite_iexact_keys,
 	.load_begin = sqlite_load_begin,
 	.load_row = sqlite_load_row,
 	.load_end = sqlite_load_end,

@@ -46,7 +46,6 @@ struct TagImport {
 	size_t row_count, row_cap;
 	StrBuf text;
 	StrList names;
-	StrBuf key;
 };
 
 static bool collect_id(void *ctx, const DbValue *values, size_t ncols)
@@ -130,24 +129,53 @@ static ssize_t find_object(const TagImport *ti, int64_t id)
 	return lo < ti->object_count && ti->object_ids[lo] == id ? (ssize_t)lo : -1;
 }
 
-/* The tag a name stands for: same spelling, else same iexact key, else a new tag. */
-static bool tag_for_name(TagImport *ti, const char *name, size_t len, size_t *index)
+/*
+ * Tags for every spelling, in order of first appearance (objects in ascending
+ * id, names in order): a spelling whose iexact key is already a tag's joins
+ * it (the first spelling names the tag), else it makes a new tag. The keys
+ * are asked of the engine all at once (MariaDB computes them).
+ */
+static bool assign_tags(TagImport *ti)
 {
-	if (strmap_get(&ti->by_spelling, name, len, index))
-		return true;
-	if (!db_iexact_key(ti->db, ti->source->tag_table, "name", name, len, &ti->key))
-		return false;
-	if (!strmap_get(&ti->by_key, ti->key.data, ti->key.len, index)) {
-		if (ti->tag_count == ti->tag_cap) {
-			ti->tag_cap = ti->tag_cap ? ti->tag_cap * 2 : 256;
-			ti->tags = xrealloc(ti->tags, ti->tag_cap * sizeof(Tag));
+	StrList spellings = STRLIST_INIT, keys = STRLIST_INIT;
+	StrMap seen = {0};
+	for (size_t r = 0; r < ti->row_count; r++) {
+		if (find_object(ti, ti->rows[r].object_id) < 0)
+			continue; /* an absent object's names make no tag */
+		strlist_free(&ti->names);
+		tags_parse(ti->text.data + ti->rows[r].offset, ti->rows[r].len, &ti->names);
+		for (size_t n = 0; n < ti->names.count; n++) {
+			size_t dummy;
+			const char *name = ti->names.items[n];
+			if (!strmap_get(&seen, name, strlen(name), &dummy)) {
+				strmap_put(&seen, name, strlen(name), spellings.count);
+				strlist_add(&spellings, name);
+			}
 		}
-		*index = ti->tag_count++;
-		ti->tags[*index] = (Tag){xstrndup(name, len), len, 0};
-		strmap_put(&ti->by_key, ti->key.data, ti->key.len, *index);
 	}
-	strmap_put(&ti->by_spelling, name, len, *index);
-	return true;
+	bool ok = db_iexact_keys(ti->db, ti->source->tag_table, "name", &spellings, &keys);
+	if (ok && keys.count != spellings.count) {
+		log_error("%s: %zu keys for %zu tag names", ti->source->tag_table, keys.count, spellings.count);
+		ok = false;
+	}
+	for (size_t i = 0; ok && i < spellings.count; i++) {
+		const char *name = spellings.items[i], *key = keys.items[i];
+		size_t index;
+		if (!strmap_get(&ti->by_key, key, strlen(key), &index)) {
+			if (ti->tag_count == ti->tag_cap) {
+				ti->tag_cap = ti->tag_cap ? ti->tag_cap * 2 : 256;
+				ti->tags = xrealloc(ti->tags, ti->tag_cap * sizeof(Tag));
+			}
+			index = ti->tag_count++;
+			ti->tags[index] = (Tag){xstrdup(name), strlen(name), 0};
+			strmap_put(&ti->by_key, key, strlen(key), index);
+		}
+		strmap_put(&ti->by_spelling, name, strlen(name), index);
+	}
+	strlist_free(&spellings);
+	strlist_free(&keys);
+	strmap_free(&seen);
+	return ok;
 }
 
 static void note_skipped(TagImport *ti, const char *id, size_t len)
@@ -218,8 +246,7 @@ static bool process_object(TagImport *ti, const struct TagRow *r)
 	for (size_t n = 0; n < ti->names.count; n++) {
 		const char *name = ti->names.items[n];
 		size_t tag;
-		if (!tag_for_name(ti, name, strlen(name), &tag))
-			return false;
+		strmap_get(&ti->by_spelling, name, strlen(name), &tag); /* every spelling has its tag */
 		bool repeated = false;
 		for (size_t k = 0; k < distinct && !repeated; k++)
 			repeated = ti->object_tags[k] == tag;
@@ -247,6 +274,8 @@ static bool process_object(TagImport *ti, const struct TagRow *r)
 static bool write_relations(TagImport *ti)
 {
 	qsort(ti->rows, ti->row_count, sizeof(*ti->rows), compare_rows);
+	if (!assign_tags(ti))
+		return false;
 	ti->relations = db_load_begin(ti->db, ti->source->relation_table, &ti->relation_columns);
 	if (!ti->relations)
 		return false;
@@ -379,7 +408,6 @@ void tag_import_abort(TagImport *ti)
 	db_columns_free(&ti->relation_columns);
 	strlist_free(&ti->names);
 	sb_free(&ti->skipped_ids);
-	sb_free(&ti->key);
 	free(ti->rows);
 	sb_free(&ti->text);
 	free(ti);
