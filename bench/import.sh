@@ -231,44 +231,68 @@ make_raw_files() { # engine
         dump_table "$e" "$V4DB" "$t" "$(quoted_cols "$e" "$types")" "$types" "$RAWDIR/$t.$ext"
     done
 
-    # The loader script: every table in one transaction, in the order of
-    # podmigrate's JSON (parents first), tagulous tables last.
-    RAWSCRIPT=$RAWDIR/load.$([[ "$e" == sqlite ]] && echo txt || echo sql)
-    {
-        case "$e" in
-        postgresql) echo "BEGIN;"; echo "SET CONSTRAINTS ALL DEFERRED;" ;;
-        mariadb) echo "SET SESSION foreign_key_checks = 0;"; echo "START TRANSACTION;" ;;
-        sqlite) echo "BEGIN;" ;;
-        esac
-        for t in "${LOADED[@]}"; do
-            f=$RAWDIR/$t.$ext
-            case "$e" in
-            postgresql) echo "\\copy public.\"$t\" ($(quoted_cols "$e" "$RAWDIR/$t.cols")) FROM '$f'" ;;
-            mariadb) echo "LOAD DATA LOCAL INFILE '$f' INTO TABLE \`$t\` CHARACTER SET utf8mb4 ($(quoted_cols "$e" "$RAWDIR/$t.cols"));" ;;
-            sqlite) echo ".import --csv '$f' $t" ;;
-            esac
-        done
-        echo "COMMIT;"
-    } >"$RAWSCRIPT"
+    # The loader scripts: every table in one transaction, in the order of
+    # podmigrate's JSON (parents first), tagulous tables last; and the tags
+    # alone (what --onlytags does: empty the tagulous tables, load them again).
+    local suffix tagtables=()
+    suffix=$([[ "$e" == sqlite ]] && echo txt || echo sql)
+    RAWSCRIPT=$RAWDIR/load.$suffix
+    write_load_script "$e" "${LOADED[@]}" >"$RAWSCRIPT"
+    for t in "${TAGULOUS_TABLES[@]}"; do
+        # the tags before their relations, as a DBA would (all deferred anyway)
+        [[ " ${LOADED[*]} " == *" $t "* ]] && tagtables+=("$t")
+    done
+    RAWTAGSCRIPT=$RAWDIR/tags.$suffix
+    DELETE_FIRST=1 write_load_script "$e" "${tagtables[@]}" >"$RAWTAGSCRIPT"
     RAW_MB=$(mb "$(cat "$RAWDIR"/*."$ext" | wc -c)")
 }
 
-# The raw load command of engine $1, in RAWCMD (array) and RAW_DESC (report).
+# The loader script of engine $1 for tables $2...; with DELETE_FIRST=1 the
+# tagulous tables are emptied first (relations, then tags).
+write_load_script() {
+    local e=$1 t f ext
+    shift
+    ext=$(raw_ext "$e")
+    case "$e" in
+    postgresql) echo "BEGIN;"; echo "SET CONSTRAINTS ALL DEFERRED;" ;;
+    mariadb) echo "SET SESSION foreign_key_checks = 0;"; echo "START TRANSACTION;" ;;
+    sqlite) echo "BEGIN;" ;;
+    esac
+    if [[ "${DELETE_FIRST:-0}" == 1 ]]; then
+        # video_video_tags before video_tagulous_video_tags, recorder likewise
+        for t in video_video_tags video_tagulous_video_tags recorder_recorder_tags recorder_tagulous_recorder_tags; do
+            echo "DELETE FROM $(qident "$e" "$t");"
+        done
+    fi
+    for t in "$@"; do
+        f=$RAWDIR/$t.$ext
+        case "$e" in
+        postgresql) echo "\\copy public.\"$t\" ($(quoted_cols "$e" "$RAWDIR/$t.cols")) FROM '$f'" ;;
+        mariadb) echo "LOAD DATA LOCAL INFILE '$f' INTO TABLE \`$t\` CHARACTER SET utf8mb4 ($(quoted_cols "$e" "$RAWDIR/$t.cols"));" ;;
+        sqlite) echo ".import --csv '$f' $t" ;;
+        esac
+    done
+    echo "COMMIT;"
+}
+
+# The raw load command of engine $1 for script $2, in RAWCMD (array) and
+# RAW_DESC (report); RAW_NAME names the loader.
 raw_cmd() {
+    local script=$2
     case "$1" in
     postgresql)
-        RAWCMD=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PM_TEST_PG_PORT" -U podtest -d "$V4DB" -f "$RAWSCRIPT")
+        RAWCMD=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PM_TEST_PG_PORT" -U podtest -d "$V4DB" -f "$script")
         RAW_NAME="psql \\copy (COPY FROM STDIN)"
         RAW_DESC="PGPASSWORD=podtest ${RAWCMD[*]/#$ROOT\//}"
         ;;
     mariadb)
         RAWCMD=(mariadb --no-defaults --local-infile=1 -h127.0.0.1 -P"$PM_TEST_MYSQL_PORT" -upodtest -ppodtest "$V4DB"
-            -e "source $RAWSCRIPT")
+            -e "source $script")
         RAW_NAME="mariadb LOAD DATA LOCAL INFILE"
-        RAW_DESC="mariadb --no-defaults --local-infile=1 -h127.0.0.1 -P$PM_TEST_MYSQL_PORT -upodtest -ppodtest $V4DB -e \"source $(rel "$RAWSCRIPT")\""
+        RAW_DESC="mariadb --no-defaults --local-infile=1 -h127.0.0.1 -P$PM_TEST_MYSQL_PORT -upodtest -ppodtest $V4DB -e \"source $(rel "$script")\""
         ;;
     sqlite)
-        RAWCMD=(sqlite3 -batch -bail -init "$RAWSCRIPT" "$(sqlite_file "$V4DB")" .quit)
+        RAWCMD=(sqlite3 -batch -bail -init "$script" "$(sqlite_file "$V4DB")" .quit)
         RAW_NAME="sqlite3 .import (csv)"
         RAW_DESC="${RAWCMD[*]/#$ROOT\//}"
         RAW_DESC=${RAW_DESC//$ROOT\//}
@@ -340,7 +364,9 @@ for e in "${ENGINE_LIST[@]}"; do
     REL=$(awk -F'\t' '$1 == "video_video_tags" || $1 == "recorder_recorder_tags" {s += $2} END {print s + 0}' "$WORK/import-counts-$e.txt")
     TAGS=$(awk -F'\t' '$1 == "video_tagulous_video_tags" || $1 == "recorder_tagulous_recorder_tags" {s += $2} END {print s + 0}' "$WORK/import-counts-$e.txt")
     make_raw_files "$e"
-    raw_cmd "$e"
+    raw_cmd "$e" "$RAWTAGSCRIPT"
+    TAGRAWCMD=("${RAWCMD[@]}") TAGRAW_DESC=$RAW_DESC
+    raw_cmd "$e" "$RAWSCRIPT"
 
     log "$e: warm-up $RAW_NAME of ${#LOADED[@]} tables ..."
     fresh_v4 "$e"
@@ -358,7 +384,7 @@ for e in "${ENGINE_LIST[@]}"; do
         die "$e: the raw load gives other row counts than podmigrate (above: < podmigrate, > raw)"
 
     # ---- timed runs, alternating.
-    pm_t=() pm_r=() tg_t=() tg_r=() rw_t=() rw_r=()
+    pm_t=() pm_r=() tg_t=() tg_r=() tr_t=() tr_r=() rw_t=() rw_r=()
     for ((i = 1; i <= REPS; i++)); do
         fresh_v4 "$e"
         OUT=/dev/null timed "${PMCMD[@]}"
@@ -370,10 +396,19 @@ for e in "${ENGINE_LIST[@]}"; do
         tg_t+=("$ELAPSED") tg_r+=("$RSS_KB")
         RAW+="| $e | $i | podmigrate import --onlytags | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
         log "$e run $i: podmigrate import --onlytags ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
-        if ((i == REPS)); then
-            got=$(count_in "$e" "$V4DB" video_video_tags recorder_recorder_tags)
-            ((got == REL)) || die "$e: after --onlytags: $got tag relations, expected $REL"
-        fi
+        got=$(count_in "$e" "$V4DB" video_video_tags recorder_recorder_tags)
+        ((got == REL)) || die "$e: after --onlytags: $got tag relations, expected $REL"
+
+        # The same job done by the engine's loader: empty the 4 tagulous
+        # tables, load them again from the raw files.
+        OUT=$WORK/raw-load-$e.out
+        timed "${TAGRAWCMD[@]}"
+        [[ ! -s "$OUT" ]] || die "$e: the raw tag reload printed something: $(head -c 2000 "$OUT")"
+        tr_t+=("$ELAPSED") tr_r+=("$RSS_KB")
+        RAW+="| $e | $i | $RAW_NAME, tags only | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
+        log "$e run $i: $RAW_NAME, tags only ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
+        got=$(count_in "$e" "$V4DB" video_video_tags recorder_recorder_tags)
+        ((got == REL)) || die "$e: after the raw tag reload: $got tag relations, expected $REL"
 
         fresh_v4 "$e"
         OUT=/dev/null timed "${RAWCMD[@]}"
@@ -394,6 +429,11 @@ for e in "${ENGINE_LIST[@]}"; do
     R[$e.pm_rss]=$(median "${pm_r[@]}")
     R[$e.tg_s]=$(median "${tg_t[@]}")
     R[$e.tg_rss]=$(median "${tg_r[@]}")
+    R[$e.tr_s]=$(median "${tr_t[@]}")
+    R[$e.tr_rss]=$(median "${tr_r[@]}")
+    R[$e.tr_cmd]=$TAGRAW_DESC
+    R[$e.tr_script]=$(sed "s|$ROOT/||g" "$RAWTAGSCRIPT")
+    R[$e.tr_name]=$(rel "$RAWTAGSCRIPT")
     R[$e.rw_s]=$(median "${rw_t[@]}")
     R[$e.rw_rss]=$(median "${rw_r[@]}")
     R[$e.raw_name]=$RAW_NAME
@@ -479,19 +519,21 @@ EOF
 
 ## Tags alone: \`podmigrate import --onlytags\` (scale $SCALE)
 
-On the database the import just filled: reads the whole JSON, rebuilds the tagulous tables from
-\`video_tagging_tag_2_tagulous\` / \`recorder_tagging_tag_2_tagulous\`, one transaction.
+On the database the import just filled: reads the whole JSON, empties the tagulous tables and rebuilds them from
+\`video_tagging_tag_2_tagulous\` / \`recorder_tagging_tag_2_tagulous\`, one transaction. For scale: the engine's own
+loader doing the same job right after it, on the same database (\`DELETE\` the 4 tagulous tables, bulk-load them
+again from the raw files, one transaction; same session settings as the raw load above).
 
-| engine | tags | relations | s | relations/s | peak RSS MB | < 5 s |
-|---|---:|---:|---:|---:|---:|---|
+| engine | tags | relations | podmigrate --onlytags s | relations/s | peak RSS MB | < 5 s | raw tag reload s | ratio |
+|---|---:|---:|---:|---:|---:|---|---:|---:|
 EOF
     for e in "${ENGINE_LIST[@]}"; do
-        echo "| $e | $(thousands "${R[$e.tags]}") | $(thousands "${R[$e.rel]}") | ${R[$e.tg_s]} | $(thousands "$(rate "${R[$e.rel]}" "${R[$e.tg_s]}")") | $(kb2mb "${R[$e.tg_rss]}") | $(under5 "${R[$e.tg_s]}") |"
+        echo "| $e | $(thousands "${R[$e.tags]}") | $(thousands "${R[$e.rel]}") | ${R[$e.tg_s]} | $(thousands "$(rate "${R[$e.rel]}" "${R[$e.tg_s]}")") | $(kb2mb "${R[$e.tg_rss]}") | $(under5 "${R[$e.tg_s]}") | ${R[$e.tr_s]} | $(awk -v a="${R[$e.tr_s]}" -v b="${R[$e.tg_s]}" 'BEGIN {printf "%.2f", a / b}') |"
     done
     echo
     echo "## Exact import commands (scale $SCALE)"
     echo
-    echo "\`bench/work/podmigrate\` is a copy of \`build/podmigrate\` taken right after \`make\`; \`pm_bench_v4\` is recreated"
+    echo "\`bench/work/podmigrate\` is the copy of the binary timed (see \"podmigrate\" above); \`pm_bench_v4\` is recreated"
     echo "before each podmigrate import and each raw load."
     echo
     echo '```sh'
@@ -507,6 +549,9 @@ EOF
         echo "#   ... (one line per table)"
         printf '%s\n' "${R[$e.script_tail]}" | sed 's/^/#   /'
         echo "${R[$e.rw_cmd]}"
+        echo "# the raw tag reload; ${R[$e.tr_name]}:"
+        printf '%s\n' "${R[$e.tr_script]}" | sed 's/^/#   /'
+        echo "${R[$e.tr_cmd]}"
     done
     echo '```'
     echo

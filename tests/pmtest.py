@@ -168,6 +168,25 @@ def engines():
     return found
 
 
+_edge_exports = {}
+
+
+def edge_export(engine, extra=("--portable",)):
+    """The generated edge-case data loaded into a fresh v3 database of this engine and exported
+    (once per engine and options): the input of the import and tag tests."""
+    key = (engine.name, tuple(extra))
+    if key not in _edge_exports:
+        dbname = "pm_src_%d" % len(_edge_exports)
+        url = engine.create(dbname)
+        engine.load_generated(url, "edge", None, list(extra))
+        out = os.path.join(WORK, "src-%s-%s.json" % (engine.name, dbname))
+        res = podmigrate("export", "--db", url, "-o", out, "-q")
+        if res.returncode != 0:
+            raise AssertionError("export of the edge data: " + res.stderr[-2000:])
+        _edge_exports[key] = out
+    return _edge_exports[key]
+
+
 def load_json(path):
     with open(path, encoding="utf-8") as f:
         return json.load(f)

@@ -8,14 +8,13 @@ import sys
 import time
 
 from dbquery import query, read_tags
-from pmtest import (PODMIGRATE, WORK, MariadbEngine, PostgresqlEngine, SqliteEngine, check,
+from pmtest import (edge_export, PODMIGRATE, WORK, MariadbEngine, PostgresqlEngine, SqliteEngine, check,
                     check_eq, engines, load_json, podmigrate, run, test)
 
 V4 = "v4.0.3"
 # columns v3 had and v4 dropped (the tags moved to tagulous)
 DROPPED = {("video_video", "tags"), ("recorder_recorder", "tags")}
 JSON_COLUMNS = {("quiz_multiplechoicequestion", "choices"), ("quiz_singlechoicequestion", "choices")}
-_sources = {}
 
 
 def by_name():
@@ -23,15 +22,8 @@ def by_name():
 
 
 def source_export(engine):
-    """The edge-case data set exported from a v3 database of this engine (once per engine)."""
-    if engine.name not in _sources:
-        url = engine.create("pm_src")
-        engine.load_generated(url, "edge", None, ["--portable"])
-        out = os.path.join(WORK, "src-%s.json" % engine.name)
-        res = podmigrate("export", "--db", url, "-o", out, "-q")
-        check_eq(res.returncode, 0, "export: " + res.stderr[-2000:])
-        _sources[engine.name] = out
-    return _sources[engine.name]
+    """The edge-case data set (portable: the same on every engine) exported from v3."""
+    return edge_export(engine)
 
 
 def snapshot(engine, url, name):

@@ -24,7 +24,7 @@ import sqlite3
 import sys
 
 from dbquery import hexed, literal, query, quoted, read_tags, unhex  # noqa: F401
-from pmtest import WORK, check, check_eq, load_json, podmigrate, run, sh, test
+from pmtest import WORK, edge_export, check, check_eq, load_json, podmigrate, run, sh, test
 
 V4 = "v4.0.3"
 
@@ -288,25 +288,21 @@ def bytes_file(name, content):
     return path
 
 
-_sources = {}
+_checked = set()
 
 
 def source_export(engine):
     """The edge data set exported from a v3 database of this engine (once per engine)."""
-    if engine.name not in _sources:
-        url = engine.create("pm_tags_src")
-        engine.load_generated(url, "edge", None, ["--portable"])
-        out = os.path.join(WORK, "tags-src-%s.json" % engine.name)
-        res = podmigrate("export", "--db", url, "-o", out, "-q")
-        check_eq(res.returncode, 0, "export: " + res.stderr[-2000:])
+    out = edge_export(engine)
+    if engine.name not in _checked:
         src = load_json(out)
         # the literal expectations of this file rest on this input
         check_eq([(r["video_id"], r["tag_name"]) for r in src["video_tagging_tag_2_tagulous"]],
                  EDGE_VIDEO_INPUT, "precondition: video tags of the exported edge data")
         check_eq([(r["recorder_id"], r["tag_name"]) for r in src["recorder_tagging_tag_2_tagulous"]],
                  EDGE_RECORDER_INPUT, "precondition: recorder tags of the exported edge data")
-        _sources[engine.name] = out
-    return _sources[engine.name]
+        _checked.add(engine.name)
+    return out
 
 
 def imported(engine, dbname, *extra):
