@@ -423,8 +423,9 @@ for e in "${ENGINE_LIST[@]}"; do
     R[$e.tables]=${#LOADED[@]}
     R[$e.rel]=$REL
     R[$e.tags]=$TAGS
+    # shellcheck disable=SC2016 # backquotes for markdown
     R[$e.big]=$(sort -t$'\t' -k2,2nr "$WORK/import-counts-$e.txt" | head -n 6 |
-        awk -F'\t' '{printf "%s`%s` %s", (NR > 1 ? ", " : ""), $1, $2}')
+        while IFS=$'\t' read -r t n; do printf '`%s` %s, ' "$t" "$(thousands "$n")"; done | sed 's/, $//')
     R[$e.pm_s]=$(median "${pm_t[@]}")
     R[$e.pm_rss]=$(median "${pm_r[@]}")
     R[$e.tg_s]=$(median "${tg_t[@]}")
@@ -498,7 +499,7 @@ EOF
     leaves \`foreign_keys\` off (podmigrate turns it on, deferred) and \`.import\` reads NULL as \`''\` (no NULL
     marker in CSV): so podmigrate checks every foreign key at commit, the raw load none.
 - Method: one untimed warm-up of each, then $REPS rounds alternating: podmigrate import, \`import --onlytags\` on
-  the database it just filled, raw load; median of the $REPS for time (\`/usr/bin/time -v\` elapsed wall clock)
+  the database it just filled, raw tag reload on that database, raw load; median of the $REPS for time (\`/usr/bin/time -v\` elapsed wall clock)
   and peak RSS (\`Maximum resident set size\`, the client process only, not the server). The servers run on the
   same 2 vCPUs: their work competes with the client's.
 - Rows: \`COUNT(*)\` of every v4 table after podmigrate's import (the raw load gives the same counts), so
