@@ -34,6 +34,14 @@ void cli_install_signal_handlers(void)
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe is reported as a write error instead */
 }
 
+bool cli_stop_requested(void)
+{
+	if (!cli_interrupted)
+		return false;
+	log_error("interrupted by signal %d", (int)cli_interrupted);
+	return true;
+}
+
 bool cli_parse_count(const char *option, const char *text, int max, int *value)
 {
 	char *end;

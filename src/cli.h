@@ -17,6 +17,8 @@ enum {
 /* Set by SIGINT/SIGTERM; long loops check it and stop cleanly. */
 extern volatile sig_atomic_t cli_interrupted;
 void cli_install_signal_handlers(void);
+/* True (and logged, as an error) once a stop signal came: loops then unwind. */
+bool cli_stop_requested(void);
 
 /* Parses a whole non-negative number for an option; logs and returns false if invalid. */
 bool cli_parse_count(const char *option, const char *text, int max, int *value);

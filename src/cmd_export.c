@@ -171,18 +171,10 @@ static void show_progress(TableStream *ts)
 	progress_show("  %-45s %12" PRIu64 " rows  %10.0f rows/s", ts->table, ts->rows, rate);
 }
 
-static bool check_interrupted(void)
-{
-	if (!cli_interrupted)
-		return false;
-	log_error("interrupted by signal %d", (int)cli_interrupted);
-	return true;
-}
-
 static bool write_table_row(void *ctx, const DbValue *values, size_t ncols)
 {
 	TableStream *ts = ctx;
-	if (check_interrupted())
+	if (cli_stop_requested())
 		return false;
 	if (!row_writer_write(&ts->rw, ts->w, values, ncols, ts->rows + 1))
 		return false;
@@ -281,7 +273,7 @@ static bool add_tag_row(void *ctx, const DbValue *values, size_t ncols)
 {
 	TagStream *tags = ctx;
 	(void)ncols;
-	if (check_interrupted())
+	if (cli_stop_requested())
 		return false;
 	const DbValue *id = &values[0], *name = &values[1];
 	if (!id->data || !value_normalize_integer(id->data, id->len) || !name->data) {

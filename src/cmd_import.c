@@ -262,14 +262,6 @@ static JsonValueKind value_kind_of(JsonValueType type)
 	}
 }
 
-static int catalog_index(const DbColumns *columns, const char *name, size_t len)
-{
-	for (size_t i = 0; i < columns->count; i++)
-		if (strlen(columns->items[i].name) == len && memcmp(columns->items[i].name, name, len) == 0)
-			return (int)i;
-	return -1;
-}
-
 static void table_load_free(TableLoad *t)
 {
 	if (t->loader)
@@ -296,10 +288,8 @@ static bool on_table_begin(void *ctx, const char *table)
 	ImportState *st = ctx;
 	TableLoad *t = &st->table;
 	memset(t, 0, sizeof(*t));
-	if (cli_interrupted) {
-		log_error("interrupted by signal %d", (int)cli_interrupted);
+	if (cli_stop_requested())
 		return false;
-	}
 	t->summary = summary_add(&st->summary, table);
 	t->name = t->summary->table;
 	t->started = t->last_progress = clock_now();
@@ -362,7 +352,7 @@ static bool decide_columns(ImportState *st, const JsonField *fields, size_t coun
 	bool *in_file = xmalloc(sizeof(bool) * (n ? n : 1));
 	memset(in_file, 0, sizeof(bool) * (n ? n : 1));
 	for (size_t i = 0; i < count; i++) {
-		int c = catalog_index(&t->catalog, fields[i].key, fields[i].key_len);
+		int c = db_column_index(&t->catalog, fields[i].key, fields[i].key_len);
 		if (c >= 0)
 			in_file[c] = true;
 	}
@@ -420,10 +410,8 @@ static bool on_row(void *ctx, const JsonField *fields, size_t count)
 		return true;
 	if (t->tags)
 		return tag_import_row(t->tags, fields, count, row);
-	if (cli_interrupted) {
-		log_error("interrupted by signal %d", (int)cli_interrupted);
+	if (cli_stop_requested())
 		return false;
-	}
 	if (!t->columns_known && !decide_columns(st, fields, count))
 		return false;
 
@@ -432,7 +420,7 @@ static bool on_row(void *ctx, const JsonField *fields, size_t count)
 		t->values[i] = (DbValue){NULL, 0};
 	for (size_t i = 0; i < count; i++) {
 		const JsonField *f = &fields[i];
-		int c = catalog_index(&t->catalog, f->key, f->key_len);
+		int c = db_column_index(&t->catalog, f->key, f->key_len);
 		if (c < 0) {
 			note_dropped(t, f);
 			continue;

@@ -184,6 +184,33 @@ void db_columns_add(DbColumns *columns, const char *name, const char *type, bool
 	c->primary_key = primary_key;
 }
 
+int db_column_index(const DbColumns *columns, const char *name, size_t len)
+{
+	for (size_t i = 0; i < columns->count; i++)
+		if (strlen(columns->items[i].name) == len && memcmp(columns->items[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+bool db_pick_columns(Db *db, const char *table, const char *const *names, size_t count, DbColumns *out)
+{
+	DbColumns all = {0};
+	if (!db_list_columns(db, table, &all))
+		return false;
+	bool ok = true;
+	for (size_t n = 0; n < count && ok; n++) {
+		int i = db_column_index(&all, names[n], strlen(names[n]));
+		ok = i >= 0;
+		if (ok)
+			db_columns_add(out, all.items[i].name, all.items[i].type, all.items[i].not_null,
+			               all.items[i].primary_key);
+		else
+			log_error("table %s has no column %s: is it Pod v4's?", table, names[n]);
+	}
+	db_columns_free(&all);
+	return ok;
+}
+
 void db_columns_free(DbColumns *columns)
 {
 	for (size_t i = 0; i < columns->count; i++) {

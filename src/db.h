@@ -180,6 +180,10 @@ bool db_load_end(DbLoader *loader);
 void db_load_abort(DbLoader *loader);
 
 void db_columns_free(DbColumns *columns);
+/* Index of the column named name (len bytes), or -1. */
+int db_column_index(const DbColumns *columns, const char *name, size_t len);
+/* The catalog columns of table named in names, in that order; a missing one is an error. */
+bool db_pick_columns(Db *db, const char *table, const char *const *names, size_t count, DbColumns *out);
 /* Appends a column to the list (used by the backends). */
 void db_columns_add(DbColumns *columns, const char *name, const char *type, bool not_null,
                     bool primary_key);

@@ -43,3 +43,15 @@ void build_insert_head(StrBuf *sb, void (*quote_ident)(StrBuf *, const char *), 
 	}
 	sb_puts(sb, ") VALUES ");
 }
+
+bool collect_first_column_text(void *ctx, const DbValue *values, size_t ncols)
+{
+	(void)ncols;
+	if (values[0].data) {
+		/* the engines do not all end a value with NUL */
+		char *text = xstrndup(values[0].data, values[0].len);
+		strlist_add(ctx, text);
+		free(text);
+	}
+	return true;
+}

@@ -2,6 +2,7 @@
 #ifndef PODMIGRATE_DB_COMMON_H
 #define PODMIGRATE_DB_COMMON_H
 
+#include "db.h"
 #include "strbuf.h"
 
 /* "name" with embedded quotes doubled: the SQL standard form (PostgreSQL, SQLite). */
@@ -11,8 +12,10 @@ void quote_literal_standard(StrBuf *sb, const char *text);
 /* Shortest decimal text that reads back as the same double (like Python's repr). */
 void format_double_shortest(StrBuf *sb, double value);
 
+/* Row callback adding the first column's text (if not NULL) to a StrList. */
+bool collect_first_column_text(void *ctx, const DbValue *values, size_t ncols);
+
 /* Backends embed a DbLoader first in their loader struct and set it up with this. */
-#include "db.h"
 void db_loader_init(DbLoader *loader, Db *db, const char *table, const DbColumns *columns);
 
 /* "INSERT INTO t (c1, c2, ...) VALUES " with the engine's identifier quoting. */

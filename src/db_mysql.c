@@ -128,23 +128,12 @@ static void my_quote_ident(StrBuf *sb, const char *name)
 	sb_putc(sb, '`');
 }
 
-static bool collect_first_column(void *ctx, const DbValue *values, size_t ncols)
-{
-	(void)ncols;
-	if (values[0].data) {
-		char *s = xstrndup(values[0].data, values[0].len);
-		strlist_add(ctx, s);
-		free(s);
-	}
-	return true;
-}
-
 static bool my_list_tables(Db *db, StrList *tables)
 {
 	return my_query(db,
 	                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
 	                "AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-	                collect_first_column, tables);
+	                collect_first_column_text, tables);
 }
 
 static bool add_column_row(void *ctx, const DbValue *v, size_t ncols)

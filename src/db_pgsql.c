@@ -263,14 +263,6 @@ static bool pg_catalog_query(Db *db, const char *sql, const char *param, DbRowFn
 	return ok;
 }
 
-static bool collect_first_column(void *ctx, const DbValue *values, size_t ncols)
-{
-	(void)ncols;
-	if (values[0].data)
-		strlist_add(ctx, values[0].data);
-	return true;
-}
-
 static bool pg_list_tables(Db *db, StrList *tables)
 {
 	return pg_catalog_query(db,
@@ -278,7 +270,7 @@ static bool pg_list_tables(Db *db, StrList *tables)
 	                        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	                        "WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema() "
 	                        "ORDER BY c.relname",
-	                        NULL, collect_first_column, tables);
+	                        NULL, collect_first_column_text, tables);
 }
 
 static bool add_column_row(void *ctx, const DbValue *v, size_t ncols)

@@ -170,23 +170,12 @@ static bool sqlite_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
 	return sqlite_run(db, sql, NULL, fn, ctx);
 }
 
-static bool collect_first_column(void *ctx, const DbValue *values, size_t ncols)
-{
-	(void)ncols;
-	if (values[0].data) {
-		char *s = xstrndup(values[0].data, values[0].len);
-		strlist_add(ctx, s);
-		free(s);
-	}
-	return true;
-}
-
 static bool sqlite_list_tables(Db *db, StrList *tables)
 {
 	return sqlite_run(db,
 	                  "SELECT name FROM sqlite_master WHERE type = 'table' "
 	                  "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
-	                  NULL, collect_first_column, tables);
+	                  NULL, collect_first_column_text, tables);
 }
 
 static bool add_column_row(void *ctx, const DbValue *v, size_t ncols)

@@ -82,14 +82,6 @@ static bool delete_keys(Db *db, const char *table, const char *pk, const StrList
 	return true;
 }
 
-static int column_index(const DbColumns *columns, const char *name)
-{
-	for (size_t i = 0; i < columns->count; i++)
-		if (!strcmp(columns->items[i].name, name))
-			return (int)i;
-	return -1;
-}
-
 static TableSummary *summary_of(Summary *summary, const char *table)
 {
 	for (size_t i = 0; i < summary->count; i++)
@@ -114,7 +106,7 @@ static bool check_table(Db *db, const char *table, RejectLog *rejects, bool stri
 		log_warn("table %s has no single-column primary key: its foreign keys are not checked", table);
 	for (size_t f = 0; ok && checkable && f < fks.count; f++) {
 		const DbForeignKey *fk = &fks.items[f];
-		int fk_index = column_index(&columns, fk->column);
+		int fk_index = db_column_index(&columns, fk->column, strlen(fk->column));
 		if (fk_index < 0)
 			continue;
 		DanglingScan scan = {.table = table, .columns = &columns, .fk = fk, .fk_index = (size_t)fk_index,

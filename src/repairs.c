@@ -8,19 +8,16 @@
 
 #define REPAIRS_SHOWN 20 /* per kind; then only counted */
 
-static int index_of(const DbColumns *columns, const char *name)
+/* Index of a load column, or -1 when the target has no such column. */
+static int named(const DbColumns *columns, const char *name)
 {
-	for (size_t i = 0; i < columns->count; i++)
-		if (!strcmp(columns->items[i].name, name))
-			return (int)i;
-	return -1;
+	return db_column_index(columns, name, strlen(name));
 }
-
 
 static RepairResult repair_meeting(const DbColumns *columns, DbValue *values, uint64_t row)
 {
 	static uint64_t shown;
-	int start = index_of(columns, "start_at"), until = index_of(columns, "recurring_until");
+	int start = named(columns, "start_at"), until = named(columns, "recurring_until");
 	if (start < 0 || until < 0 || !values[start].data || !values[until].data || values[start].len < 10 ||
 	    values[until].len != 10 || memcmp(values[until].data, values[start].data, 10) >= 0)
 		return REPAIR_NONE;
@@ -35,7 +32,7 @@ static RepairResult repair_meeting(const DbColumns *columns, DbValue *values, ui
 static RepairResult repair_video_to_delete(Repairs *r, const DbColumns *columns, DbValue *values, uint64_t row)
 {
 	static uint64_t shown;
-	int id = index_of(columns, "id"), date = index_of(columns, "date_deletion");
+	int id = named(columns, "id"), date = named(columns, "date_deletion");
 	if (id < 0 || date < 0 || !values[id].data || !values[date].data)
 		return REPAIR_NONE;
 	size_t kept;
@@ -56,7 +53,7 @@ static RepairResult repair_video_to_delete(Repairs *r, const DbColumns *columns,
 
 static RepairResult repair_video_to_delete_link(Repairs *r, const DbColumns *columns, DbValue *values)
 {
-	int todelete = index_of(columns, "videotodelete_id"), video = index_of(columns, "video_id");
+	int todelete = named(columns, "videotodelete_id"), video = named(columns, "video_id");
 	if (todelete < 0 || video < 0 || !values[todelete].data || !values[video].data)
 		return REPAIR_NONE;
 	RepairResult result = REPAIR_NONE;

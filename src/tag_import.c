@@ -65,25 +65,8 @@ static bool collect_id(void *ctx, const DbValue *values, size_t ncols)
 /* The relation table's three columns, in the order the loader gets them. */
 static bool relation_columns(Db *db, const PodTagSource *source, DbColumns *out)
 {
-	DbColumns catalog = {0};
-	if (!db_list_columns(db, source->relation_table, &catalog))
-		return false;
-	const char *wanted[3] = {"id", source->relation_object_column, source->relation_tag_column};
-	bool ok = true;
-	for (size_t w = 0; w < 3 && ok; w++) {
-		size_t i = 0;
-		while (i < catalog.count && strcmp(catalog.items[i].name, wanted[w]) != 0)
-			i++;
-		if (i == catalog.count) {
-			log_error("table %s has no column %s: is it Pod v4's?", source->relation_table, wanted[w]);
-			ok = false;
-		} else {
-			const DbColumn *c = &catalog.items[i];
-			db_columns_add(out, c->name, c->type, c->not_null, c->primary_key);
-		}
-	}
-	db_columns_free(&catalog);
-	return ok;
+	const char *const wanted[3] = {"id", source->relation_object_column, source->relation_tag_column};
+	return db_pick_columns(db, source->relation_table, wanted, 3, out);
 }
 
 TagImport *tag_import_begin(Db *db, const PodTagSource *source, TableSummary *summary)
@@ -305,25 +288,12 @@ static size_t numbered_base(const char *slug, size_t len)
  */
 static bool write_tags(TagImport *ti)
 {
-	DbColumns columns = {0};
-	if (!db_list_columns(ti->db, ti->source->tag_table, &columns))
-		return false;
-	const char *order[5] = {"id", "name", "slug", "count", "protected"};
+	static const char *const order[5] = {"id", "name", "slug", "count", "protected"};
 	DbColumns load = {0};
-	for (size_t w = 0; w < 5; w++) {
-		size_t i = 0;
-		while (i < columns.count && strcmp(columns.items[i].name, order[w]) != 0)
-			i++;
-		if (i == columns.count) {
-			log_error("table %s has no column %s: is it Pod v4's?", ti->source->tag_table, order[w]);
-			db_columns_free(&columns);
-			db_columns_free(&load);
-			return false;
-		}
-		db_columns_add(&load, columns.items[i].name, columns.items[i].type, columns.items[i].not_null,
-		               columns.items[i].primary_key);
+	if (!db_pick_columns(ti->db, ti->source->tag_table, order, 5, &load)) {
+		db_columns_free(&load);
+		return false;
 	}
-	db_columns_free(&columns);
 
 	DbLoader *loader = db_load_begin(ti->db, ti->source->tag_table, &load);
 	StrMap used = {0};        /* slug -> 1 */

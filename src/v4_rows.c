@@ -53,28 +53,6 @@ static bool max_id(Db *db, const char *table, long long *value)
 	return ok;
 }
 
-/* The catalog columns of table named in names, in that order. */
-static bool pick_columns(Db *db, const char *table, const char *const *names, size_t count, DbColumns *out)
-{
-	DbColumns all = {0};
-	if (!db_list_columns(db, table, &all))
-		return false;
-	bool ok = true;
-	for (size_t n = 0; n < count && ok; n++) {
-		size_t i = 0;
-		while (i < all.count && strcmp(all.items[i].name, names[n]) != 0)
-			i++;
-		ok = i < all.count;
-		if (ok)
-			db_columns_add(out, all.items[i].name, all.items[i].type, all.items[i].not_null,
-			               all.items[i].primary_key);
-		else
-			log_error("table %s has no column %s", table, names[n]);
-	}
-	db_columns_free(&all);
-	return ok;
-}
-
 /* Tab-separated fields of a snapshot line. */
 static size_t split_tabs(char *line, const char **fields, size_t max)
 {
@@ -110,7 +88,7 @@ static bool restore_content_types(Db *db, const V4Rows *rows, StrMap *ids, size_
 		if (strmap_get(ids, key, strlen(key), &id))
 			continue;
 		if (!loader) {
-			ok = pick_columns(db, "django_content_type", names, 3, &columns) &&
+			ok = db_pick_columns(db, "django_content_type", names, 3, &columns) &&
 			     (loader = db_load_begin(db, "django_content_type", &columns)) != NULL;
 			if (!ok)
 				break;
@@ -159,7 +137,7 @@ static bool restore_permissions(Db *db, const V4Rows *rows, const StrMap *conten
 		size_t ct_key_len = strlen(fields[0]) + 1 + strlen(fields[1]), ct_id;
 		bool found = strmap_get(content_type_ids, line, ct_key_len, &ct_id);
 		if (found && !loader) {
-			ok = pick_columns(db, "auth_permission", names, 4, &columns) &&
+			ok = db_pick_columns(db, "auth_permission", names, 4, &columns) &&
 			     (loader = db_load_begin(db, "auth_permission", &columns)) != NULL;
 		}
 		if (found && ok) {
