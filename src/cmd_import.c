@@ -49,6 +49,7 @@ typedef struct TableLoad {
 	TableSummary *summary;
 	bool skip;          /* not in the target (or --onlytags): rows counted, not loaded */
 	TagImport *tags;    /* a tag pseudo-table: converted to tagulous */
+	const PodTagSource *tag_source;
 	DbColumns catalog;  /* the target's columns */
 	DbColumns load;     /* the columns given to the loader (catalog minus generated keys) */
 	int *load_to_catalog;
@@ -302,9 +303,8 @@ static bool on_table_begin(void *ctx, const char *table)
 	for (size_t i = 0; i < pod_tag_source_count; i++) {
 		if (strcmp(table, pod_tag_sources[i].table) != 0)
 			continue;
-		t->tags = tag_import_begin(st->db, &pod_tag_sources[i], t->summary);
-		strlist_add(&st->written_tables, pod_tag_sources[i].relation_table);
-		strlist_add(&st->written_tables, pod_tag_sources[i].tag_table);
+		t->tag_source = &pod_tag_sources[i];
+		t->tags = tag_import_begin(st->db, t->tag_source, t->summary);
 		return t->tags != NULL;
 	}
 	if (st->opts->only_tags) {
@@ -487,12 +487,23 @@ static bool on_table_end(void *ctx, const char *table, uint64_t rows)
 {
 	ImportState *st = ctx;
 	TableLoad *t = &st->table;
-	(void)rows;
 	bool ok = true;
+	if (t->skip)
+		t->summary->read = rows; /* also when the reader only scanned over them */
 	if (t->tags) {
 		TagImport *tags = t->tags;
 		t->tags = NULL;
-		ok = tag_import_end(tags);
+		bool wrote = false;
+		ok = tag_import_end(tags, &wrote);
+		/*
+		 * The foreign keys of the tag rows are checked with the other tables'
+		 * (objects may yet be left out); alone, relations built from the
+		 * target's own ids need it only where rows were written.
+		 */
+		if (ok && (wrote || !st->opts->only_tags)) {
+			strlist_add(&st->written_tables, t->tag_source->relation_table);
+			strlist_add(&st->written_tables, t->tag_source->tag_table);
+		}
 		t->summary->seconds = clock_now() - t->started;
 		table_load_free(t);
 		st->in_table = false;
@@ -534,7 +545,20 @@ static bool on_table_end(void *ctx, const char *table, uint64_t rows)
 	return ok;
 }
 
+/* --onlytags: the other tables are only scanned over, not parsed. */
+static bool skip_table(void *ctx, const char *table)
+{
+	const ImportState *st = ctx;
+	if (!st->opts->only_tags)
+		return false;
+	for (size_t i = 0; i < pod_tag_source_count; i++)
+		if (strcmp(table, pod_tag_sources[i].table) == 0)
+			return false;
+	return true;
+}
+
 static const JsonTableHandler import_handler = {
+	.skip_table = skip_table,
 	.table_begin = on_table_begin,
 	.row = on_row,
 	.table_end = on_table_end,

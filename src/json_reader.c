@@ -398,6 +398,13 @@ typedef struct FieldSlot {
 	size_t text_off, len;
 } FieldSlot;
 
+/* A table the handler skips: only its brackets are followed, strings aside. */
+typedef struct Skip {
+	bool active;
+	bool in_string, escape;
+	uint64_t depth; /* brackets open, the table's own '[' included */
+} Skip;
+
 typedef struct Reader {
 	const char *filename;
 	const JsonTableHandler *handler;
@@ -423,6 +430,9 @@ typedef struct Reader {
 	const unsigned char *chunk;
 	size_t chunk_len;
 	uint64_t chunk_base;
+	uint64_t parse_base; /* file offset of the bytes of the current yajl_parse call */
+	Skip skip;
+	bool muted; /* yajl is being fed the stand-in for a skipped table */
 	uint64_t line, line_start;
 	uint64_t last_token_end;
 	RawCheck raw;
@@ -432,7 +442,8 @@ typedef struct Reader {
 static uint64_t token_end(const Reader *r)
 {
 	size_t consumed = yajl_get_bytes_consumed(r->yajl);
-	return r->chunk_base + (consumed < r->chunk_len ? consumed : r->chunk_len);
+	uint64_t left = r->chunk_base + r->chunk_len - r->parse_base;
+	return r->parse_base + (consumed < left ? consumed : left);
 }
 
 /* Line and column of an offset in the current chunk, or earlier on its first line. */
@@ -582,6 +593,8 @@ static void raw_separator(Reader *r)
 
 static int on_scalar(Reader *r, JsonValueType type, const char *text, size_t len)
 {
+	if (r->muted)
+		return 1;
 	r->last_token_end = token_end(r);
 	if (r->depth == 3) {
 		FieldSlot *f = &r->slots[r->nfields - 1];
@@ -676,6 +689,8 @@ static int row_key(Reader *r, const char *key, size_t len)
 static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 {
 	Reader *r = ctx;
+	if (r->muted)
+		return 1;
 	r->last_token_end = token_end(r);
 	if (r->depth == 1)
 		return table_key(r, (const char *)key, len);
@@ -689,6 +704,8 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 
 static int on_open(Reader *r, char bracket)
 {
+	if (r->muted)
+		return 1;
 	r->last_token_end = token_end(r);
 	const char *found = bracket == '{' ? "an object" : "an array";
 	switch (r->depth) {
@@ -699,8 +716,13 @@ static int on_open(Reader *r, char bracket)
 	case 1:
 		if (bracket != '[')
 			return bad_value(r, found);
+		bool skip = r->handler->skip_table && r->handler->skip_table(r->ctx, current_table(r));
 		if (r->handler->table_begin && !r->handler->table_begin(r->ctx, current_table(r)))
 			return stopped(r);
+		if (skip) { /* stop yajl here: read_stream scans to the table's end */
+			r->skip = (Skip){.active = true, .depth = 1};
+			return 0;
+		}
 		break;
 	case 2:
 		if (bracket != '{')
@@ -752,6 +774,8 @@ static int emit_row(Reader *r)
 
 static int on_close(Reader *r, char bracket)
 {
+	if (r->muted)
+		return 1;
 	r->last_token_end = token_end(r);
 	int depth = r->depth--;
 	switch (depth) {
@@ -813,8 +837,9 @@ static void yajl_free_fn(void *ctx, void *p)
 
 static bool parse(Reader *r, const unsigned char *s, size_t n)
 {
+	r->parse_base = r->chunk_base + (uint64_t)(s - r->chunk);
 	yajl_status status = yajl_parse(r->yajl, s, n);
-	if (status == yajl_status_ok)
+	if (status == yajl_status_ok || (status == yajl_status_client_canceled && r->skip.active))
 		return true;
 	if (status == yajl_status_error) {
 		unsigned char *msg = yajl_get_error(r->yajl, 0, s, n);
@@ -845,6 +870,97 @@ static void advance(Reader *r)
 	r->chunk_len = 0;
 }
 
+static yajl_handle new_parser(Reader *r)
+{
+	yajl_alloc_funcs funcs = {yajl_malloc_fn, yajl_realloc_fn, yajl_free_fn, NULL};
+	return yajl_alloc(&callbacks, &funcs, r);
+}
+
+/*
+ * In a skipped table: returns the index just after the ']' closing it (and
+ * ends the skip, counting its rows), or n. The raw check still sees these
+ * bytes: strings stay checked for UTF-8, NUL and control characters.
+ */
+static size_t skip_scan(Reader *r, const unsigned char *s, size_t i, size_t n)
+{
+	Skip *k = &r->skip;
+	while (i < n) {
+		unsigned c = s[i++];
+		if (k->in_string) {
+			if (k->escape)
+				k->escape = false;
+			else if (c == '\\')
+				k->escape = true;
+			else if (c == '"')
+				k->in_string = false;
+			else
+				i = skip_plain_string(s, i, n);
+			continue;
+		}
+		if (c == '"') {
+			k->in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (k->depth == 1)
+				r->rows++;
+			k->depth++;
+		} else if ((c == ']' || c == '}') && --k->depth == 0) {
+			k->active = false;
+			return i;
+		}
+	}
+	return n;
+}
+
+/*
+ * After a skipped table: a new yajl handle is put in the state the skipped
+ * table left (inside the top-level object, after a value) by parsing a
+ * stand-in with the callbacks muted, then the table is ended.
+ */
+static bool resume_after_skip(Reader *r, uint64_t table_end_pos)
+{
+	static const char stand_in[] = "{\"\":[]";
+	yajl_free(r->yajl);
+	r->yajl = new_parser(r);
+	r->muted = true;
+	yajl_status status = yajl_parse(r->yajl, (const unsigned char *)stand_in, sizeof(stand_in) - 1);
+	r->muted = false;
+	r->last_token_end = table_end_pos;
+	if (status != yajl_status_ok) {
+		fail_at(r, table_end_pos, "internal error: cannot resume parsing after a skipped table");
+		return false;
+	}
+	if (r->handler->table_end && !r->handler->table_end(r->ctx, current_table(r), r->rows)) {
+		r->error_pos = locate(r, table_end_pos);
+		r->failed = true;
+		return false;
+	}
+	return true;
+}
+
+/* Parses the checked bytes of a chunk, scanning over skipped tables. */
+static bool parse_chunk(Reader *r, const unsigned char *buf, size_t good)
+{
+	size_t pos = 0;
+	while (pos < good) {
+		if (r->skip.active) {
+			pos = skip_scan(r, buf, pos, good);
+			if (r->skip.active) {
+				r->last_token_end = r->chunk_base + good;
+				return true;
+			}
+			if (!resume_after_skip(r, r->chunk_base + pos))
+				return false;
+			continue;
+		}
+		if (!parse(r, buf + pos, good - pos))
+			return false;
+		if (!r->skip.active)
+			return true;
+		pos += yajl_get_bytes_consumed(r->yajl);
+	}
+	return true;
+}
+
 static bool read_stream(Reader *r, FILE *in, unsigned char *buf, size_t size)
 {
 	size_t n;
@@ -852,7 +968,7 @@ static bool read_stream(Reader *r, FILE *in, unsigned char *buf, size_t size)
 		r->chunk = buf;
 		r->chunk_len = n;
 		size_t good = raw_check(&r->raw, buf, n, r->chunk_base);
-		if (good > 0 && !parse(r, buf, good))
+		if (good > 0 && !parse_chunk(r, buf, good))
 			return false;
 		if (r->raw.problem[0]) {
 			fail_at(r, r->raw.problem_pos, r->raw.problem);
@@ -881,6 +997,11 @@ static bool read_stream(Reader *r, FILE *in, unsigned char *buf, size_t size)
 		r->error_pos = (JsonPosition){1, 1, 0};
 		return false;
 	}
+	if (r->skip.active) {
+		fail_at(r, r->chunk_base, "unexpected end of file (truncated file?)");
+		return false;
+	}
+	r->parse_base = r->chunk_base;
 	yajl_status status = yajl_complete_parse(r->yajl);
 	if (status == yajl_status_client_canceled)
 		return false;
@@ -901,8 +1022,7 @@ bool json_read_tables(FILE *in, const char *filename, const JsonTableHandler *ha
 	r.handler = handler ? handler : &no_handler;
 	r.ctx = ctx;
 	r.line = 1;
-	yajl_alloc_funcs funcs = {yajl_malloc_fn, yajl_realloc_fn, yajl_free_fn, NULL};
-	r.yajl = yajl_alloc(&callbacks, &funcs, &r);
+	r.yajl = new_parser(&r);
 	unsigned char *buf = xmalloc(chunk_size);
 	bool ok = read_stream(&r, in, buf, chunk_size);
 	if (!ok && error_pos)

@@ -60,6 +60,13 @@ typedef struct JsonTableHandler {
 	bool (*table_begin)(void *ctx, const char *table);
 	bool (*row)(void *ctx, const JsonField *fields, size_t count);
 	bool (*table_end)(void *ctx, const char *table, uint64_t rows);
+	/*
+	 * Asked before table_begin: true leaves the table's rows unparsed and
+	 * row uncalled. Only its brackets are counted (strings are still checked
+	 * for UTF-8, NUL and control characters), so a syntax error inside goes
+	 * unnoticed; table_end gets the number of objects it holds.
+	 */
+	bool (*skip_table)(void *ctx, const char *table);
 } JsonTableHandler;
 
 /* Lines and columns from 1, columns in bytes; byte is the offset from 0. */

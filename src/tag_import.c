@@ -2,6 +2,7 @@
 
 #include "log.h"
 #include "strmap.h"
+#include "table_sync.h"
 #include "tags.h"
 #include "values.h"
 
@@ -16,6 +17,8 @@
 typedef struct Tag {
 	char *name;
 	size_t name_len;
+	char *slug;
+	size_t slug_len;
 	int64_t count;
 } Tag;
 
@@ -31,8 +34,7 @@ struct TagImport {
 	StrMap by_spelling; /* exact name -> tag index */
 	StrMap by_key;      /* the engine's iexact key -> tag index */
 	DbColumns relation_columns;
-	DbLoader *relations;
-	int64_t relation_id;
+	int64_t relation_count;
 	size_t *object_tags; /* tag indexes of the current object, to drop repeats */
 	size_t object_tags_cap;
 	uint64_t skipped_objects;
@@ -80,12 +82,7 @@ TagImport *tag_import_begin(Db *db, const PodTagSource *source, TableSummary *su
 	sb_puts(&sql, "SELECT id FROM ");
 	db_quote_ident(db, &sql, source->object_table);
 	sb_puts(&sql, " ORDER BY id");
-	/* relations before tags: the other order breaks re-runs on MariaDB */
-	const char *const old_rows[2] = {source->relation_table, source->tag_table};
-	bool ok = relation_columns(db, source, &ti->relation_columns) &&
-	          db_suspend_foreign_keys(db, source->relation_table) && db_suspend_foreign_keys(db, source->tag_table) &&
-	          db_clear_tables(db, old_rows, 2) &&
-	          db_query(db, sql.data, collect_id, ti);
+	bool ok = relation_columns(db, source, &ti->relation_columns) && db_query(db, sql.data, collect_id, ti);
 	sb_free(&sql);
 	if (ok) {
 		ti->object_seen = xmalloc(ti->object_count + 1);
@@ -150,7 +147,7 @@ static bool assign_tags(TagImport *ti)
 				ti->tags = xrealloc(ti->tags, ti->tag_cap * sizeof(Tag));
 			}
 			index = ti->tag_count++;
-			ti->tags[index] = (Tag){xstrdup(name), strlen(name), 0};
+			ti->tags[index] = (Tag){xstrdup(name), strlen(name), NULL, 0, 0};
 			strmap_put(&ti->by_key, key, strlen(key), index);
 		}
 		strmap_put(&ti->by_spelling, name, strlen(name), index);
@@ -208,66 +205,116 @@ static int compare_rows(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-static bool process_object(TagImport *ti, const struct TagRow *r)
+/*
+ * The checks done once before the relations are generated: each object has
+ * at most one row; the tags of objects absent from the target are skipped.
+ */
+static bool check_objects(TagImport *ti)
 {
-	char id_text[24];
-	snprintf(id_text, sizeof(id_text), "%" PRId64, r->object_id);
-	ssize_t object = find_object(ti, r->object_id);
-	if (object < 0) {
-		note_skipped(ti, id_text, strlen(id_text));
-		return true;
-	}
-	if (ti->object_seen[object]) {
-		log_error("table %s, row %" PRIu64 ": %s %s has a second row", ti->source->table, r->row,
-		          ti->source->id_column, id_text);
-		return false;
-	}
-	ti->object_seen[object] = true;
-	strlist_free(&ti->names);
-	tags_parse(ti->text.data + r->offset, r->len, &ti->names);
-	size_t distinct = 0;
-	for (size_t n = 0; n < ti->names.count; n++) {
-		const char *name = ti->names.items[n];
-		size_t tag;
-		strmap_get(&ti->by_spelling, name, strlen(name), &tag); /* every spelling has its tag */
-		bool repeated = false;
-		for (size_t k = 0; k < distinct && !repeated; k++)
-			repeated = ti->object_tags[k] == tag;
-		if (repeated)
-			continue; /* "Python" and "python" on one video: one relation */
-		if (distinct == ti->object_tags_cap) {
-			ti->object_tags_cap = ti->object_tags_cap ? ti->object_tags_cap * 2 : 16;
-			ti->object_tags = xrealloc(ti->object_tags, ti->object_tags_cap * sizeof(size_t));
+	for (size_t i = 0; i < ti->row_count; i++) {
+		const struct TagRow *r = &ti->rows[i];
+		ssize_t object = find_object(ti, r->object_id);
+		char id_text[24];
+		snprintf(id_text, sizeof(id_text), "%" PRId64, r->object_id);
+		if (object < 0) {
+			note_skipped(ti, id_text, strlen(id_text));
+			continue;
 		}
-		ti->object_tags[distinct++] = tag;
-		ti->tags[tag].count++;
-		char rel_id[24], tag_id[24];
-		snprintf(rel_id, sizeof(rel_id), "%" PRId64, ++ti->relation_id);
-		snprintf(tag_id, sizeof(tag_id), "%zu", tag + 1);
-		DbValue values[3] = {{rel_id, strlen(rel_id)}, {id_text, strlen(id_text)}, {tag_id, strlen(tag_id)}};
-		if (!db_load_row(ti->relations, values)) {
-			log_error("table %s, row %" PRIu64 ": relation refused", ti->source->relation_table, r->row);
+		if (ti->object_seen[object]) {
+			log_error("table %s, row %" PRIu64 ": %s %s has a second row", ti->source->table, r->row,
+			          ti->source->id_column, id_text);
 			return false;
 		}
+		ti->object_seen[object] = true;
 	}
 	return true;
 }
 
-/* Takes the objects in ascending id, streaming their relations to the loader. */
-static bool write_relations(TagImport *ti)
+/*
+ * Walks the relations to write, in the order of their ids: objects in
+ * ascending id, then their names in order, a tag met twice on one object
+ * ("Python" and "python") making one relation.
+ */
+typedef struct RelationCursor {
+	TagImport *ti;
+	size_t next_row;  /* the row to open next */
+	size_t next_name; /* in ti->names, the names of the open row */
+	bool open;
+	int64_t object_id;
+	size_t distinct; /* tags of the open object so far, in ti->object_tags */
+	int64_t relation_id;
+	char id_text[24], object_text[24], tag_text[24];
+} RelationCursor;
+
+static void relation_rewind(void *ctx)
 {
-	qsort(ti->rows, ti->row_count, sizeof(*ti->rows), compare_rows);
-	if (!assign_tags(ti))
-		return false;
-	ti->relations = db_load_begin(ti->db, ti->source->relation_table, &ti->relation_columns);
-	if (!ti->relations)
-		return false;
-	for (size_t i = 0; i < ti->row_count; i++)
-		if (!process_object(ti, &ti->rows[i]))
+	RelationCursor *c = ctx;
+	TagImport *ti = c->ti;
+	memset(c, 0, sizeof(*c));
+	c->ti = ti;
+}
+
+static bool relation_step(RelationCursor *c, size_t *tag)
+{
+	TagImport *ti = c->ti;
+	for (;;) {
+		while (c->open && c->next_name < ti->names.count) {
+			const char *name = ti->names.items[c->next_name++];
+			size_t t;
+			strmap_get(&ti->by_spelling, name, strlen(name), &t); /* every spelling has its tag */
+			bool repeated = false;
+			for (size_t k = 0; k < c->distinct && !repeated; k++)
+				repeated = ti->object_tags[k] == t;
+			if (repeated)
+				continue;
+			if (c->distinct == ti->object_tags_cap) {
+				ti->object_tags_cap = ti->object_tags_cap ? ti->object_tags_cap * 2 : 16;
+				ti->object_tags = xrealloc(ti->object_tags, ti->object_tags_cap * sizeof(size_t));
+			}
+			ti->object_tags[c->distinct++] = t;
+			c->relation_id++;
+			*tag = t;
+			return true;
+		}
+		c->open = false;
+		if (c->next_row >= ti->row_count)
 			return false;
-	DbLoader *relations = ti->relations;
-	ti->relations = NULL;
-	return db_load_end(relations);
+		const struct TagRow *r = &ti->rows[c->next_row++];
+		if (find_object(ti, r->object_id) < 0)
+			continue;
+		strlist_free(&ti->names);
+		tags_parse(ti->text.data + r->offset, r->len, &ti->names);
+		c->open = true;
+		c->next_name = 0;
+		c->distinct = 0;
+		c->object_id = r->object_id;
+	}
+}
+
+static bool relation_next(void *ctx, int64_t *id, DbValue *values)
+{
+	RelationCursor *c = ctx;
+	size_t tag;
+	if (!relation_step(c, &tag))
+		return false;
+	*id = c->relation_id;
+	snprintf(c->id_text, sizeof(c->id_text), "%" PRId64, c->relation_id);
+	snprintf(c->object_text, sizeof(c->object_text), "%" PRId64, c->object_id);
+	snprintf(c->tag_text, sizeof(c->tag_text), "%zu", tag + 1);
+	values[0] = (DbValue){c->id_text, strlen(c->id_text)};
+	values[1] = (DbValue){c->object_text, strlen(c->object_text)};
+	values[2] = (DbValue){c->tag_text, strlen(c->tag_text)};
+	return true;
+}
+
+/* Each tag's count: the objects that carry it. */
+static void count_relations(TagImport *ti)
+{
+	RelationCursor c = {.ti = ti};
+	size_t tag;
+	while (relation_step(&c, &tag))
+		ti->tags[tag].count++;
+	ti->relation_count = c.relation_id;
 }
 
 /* "base_N" with N all digits: returns the length of base, or 0. */
@@ -286,21 +333,12 @@ static size_t numbered_base(const char *slug, size_t len)
  * name cut to 50; if taken, the name's slug cut to 45 plus "_N", N one more
  * than the highest number already used with that base.
  */
-static bool write_tags(TagImport *ti)
+static void make_slugs(TagImport *ti)
 {
-	static const char *const order[5] = {"id", "name", "slug", "count", "protected"};
-	DbColumns load = {0};
-	if (!db_pick_columns(ti->db, ti->source->tag_table, order, 5, &load)) {
-		db_columns_free(&load);
-		return false;
-	}
-
-	DbLoader *loader = db_load_begin(ti->db, ti->source->tag_table, &load);
-	StrMap used = {0};        /* slug -> 1 */
-	StrMap highest = {0};     /* base -> highest N used in "base_N" */
+	StrMap used = {0};    /* slug -> 1 */
+	StrMap highest = {0}; /* base -> highest N used in "base_N" */
 	StrBuf full = STRBUF_INIT, slug = STRBUF_INIT;
-	bool ok = loader != NULL;
-	for (size_t t = 0; t < ti->tag_count && ok; t++) {
+	for (size_t t = 0; t < ti->tag_count; t++) {
 		Tag *tag = &ti->tags[t];
 		sb_reset(&full);
 		tags_slugify(tag->name, tag->name_len, &full);
@@ -323,39 +361,82 @@ static bool write_tags(TagImport *ti)
 			if (!strmap_get(&highest, slug.data, base, &old) || n > old)
 				strmap_put(&highest, slug.data, base, n);
 		}
-		char id[24], count[24];
-		snprintf(id, sizeof(id), "%zu", t + 1);
-		snprintf(count, sizeof(count), "%" PRId64, tag->count);
-		DbValue values[5] = {{id, strlen(id)}, {tag->name, tag->name_len}, {slug.data, slug.len},
-		                     {count, strlen(count)}, {"0", 1}};
-		ok = db_load_row(loader, values);
-		if (!ok)
-			log_error("table %s: tag '%s' refused", ti->source->tag_table, tag->name);
+		tag->slug_len = slug.len;
+		tag->slug = sb_steal(&slug);
 	}
-	if (loader)
-		ok = ok ? db_load_end(loader) : (db_load_abort(loader), false);
-	if (ok)
-		ok = db_reset_sequence(ti->db, ti->source->tag_table, &load.items[0]);
 	strmap_free(&used);
 	strmap_free(&highest);
 	sb_free(&full);
 	sb_free(&slug);
-	db_columns_free(&load);
+}
+
+/* The tag rows, ids from 1 in order of first appearance. */
+typedef struct TagCursor {
+	TagImport *ti;
+	size_t next;
+	char id_text[24], count_text[24];
+} TagCursor;
+
+static void tag_rewind(void *ctx) { ((TagCursor *)ctx)->next = 0; }
+
+static bool tag_next(void *ctx, int64_t *id, DbValue *values)
+{
+	TagCursor *c = ctx;
+	if (c->next >= c->ti->tag_count)
+		return false;
+	const Tag *tag = &c->ti->tags[c->next++];
+	*id = (int64_t)c->next;
+	snprintf(c->id_text, sizeof(c->id_text), "%zu", c->next);
+	snprintf(c->count_text, sizeof(c->count_text), "%" PRId64, tag->count);
+	values[0] = (DbValue){c->id_text, strlen(c->id_text)};
+	values[1] = (DbValue){tag->name, tag->name_len};
+	values[2] = (DbValue){tag->slug, tag->slug_len};
+	values[3] = (DbValue){c->count_text, strlen(c->count_text)};
+	values[4] = (DbValue){"0", 1}; /* protected */
+	return true;
+}
+
+/* Relations first, then tags: they are written in place, only where they differ. */
+static bool write_rows(TagImport *ti, SyncResult *relations, SyncResult *tags)
+{
+	static const char *const tag_columns[5] = {"id", "name", "slug", "count", "protected"};
+	DbColumns columns = {0};
+	RelationCursor relation_cursor = {.ti = ti};
+	TagCursor tag_cursor = {.ti = ti};
+	const SyncSource relation_source = {&relation_cursor, relation_rewind, relation_next};
+	const SyncSource tag_source = {&tag_cursor, tag_rewind, tag_next};
+	bool ok = table_sync(ti->db, ti->source->relation_table, &ti->relation_columns, &relation_source, relations) &&
+	          db_pick_columns(ti->db, ti->source->tag_table, tag_columns, 5, &columns) &&
+	          table_sync(ti->db, ti->source->tag_table, &columns, &tag_source, tags) &&
+	          db_reset_sequence(ti->db, ti->source->tag_table, &columns.items[0]) &&
+	          db_reset_sequence(ti->db, ti->source->relation_table, &ti->relation_columns.items[0]);
+	db_columns_free(&columns);
 	return ok;
 }
 
-bool tag_import_end(TagImport *ti)
+bool tag_import_end(TagImport *ti, bool *wrote)
 {
-	bool ok = write_relations(ti) && write_tags(ti) &&
-	          db_reset_sequence(ti->db, ti->source->relation_table, &ti->relation_columns.items[0]);
+	qsort(ti->rows, ti->row_count, sizeof(*ti->rows), compare_rows);
+	SyncResult relations = {0}, tags = {0};
+	bool ok = check_objects(ti) && assign_tags(ti);
 	if (ok) {
-		ti->summary->inserted = (uint64_t)ti->relation_id;
+		count_relations(ti);
+		make_slugs(ti);
+		ok = write_rows(ti, &relations, &tags);
+	}
+	if (ok) {
+		*wrote = relations.inserted + tags.inserted > 0;
+		ti->summary->inserted = relations.inserted;
 		if (ti->skipped_objects)
 			log_warn("%s: tags of %" PRIu64 " %s ids absent from the target were skipped (deleted in v3, "
 			         "their tags stayed): %s%s", ti->source->table, ti->skipped_objects, ti->source->model,
 			         ti->skipped_ids.data, ti->skipped_objects > SKIPPED_IDS_SHOWN ? ", ..." : "");
 		log_info("  %-45s %12zu tags, %" PRId64 " links into %s", ti->source->table, ti->tag_count,
-		         ti->relation_id, ti->source->relation_table);
+		         ti->relation_count, ti->source->relation_table);
+		if (relations.kept + tags.kept > 0)
+			log_info("  %-45s %12s already there: %" PRIu64 " tags and %" PRIu64 " links kept; written %"
+			         PRIu64 " and %" PRIu64 ", deleted %" PRIu64 " and %" PRIu64, "", "", tags.kept,
+			         relations.kept, tags.inserted, relations.inserted, tags.deleted, relations.deleted);
 	}
 	tag_import_abort(ti);
 	return ok;
@@ -365,10 +446,10 @@ void tag_import_abort(TagImport *ti)
 {
 	if (!ti)
 		return;
-	if (ti->relations)
-		db_load_abort(ti->relations);
-	for (size_t t = 0; t < ti->tag_count; t++)
+	for (size_t t = 0; t < ti->tag_count; t++) {
 		free(ti->tags[t].name);
+		free(ti->tags[t].slug);
+	}
 	free(ti->tags);
 	free(ti->object_ids);
 	free(ti->object_seen);

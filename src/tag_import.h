@@ -1,9 +1,12 @@
 /*
  * Tags from django-tagging (v3) to django-tagulous (v4), set-based: the rows
- * of a tag pseudo-table of the export file become relation rows streamed to
- * the bulk loader, and the tags themselves (name, slug, count) are written
- * at the end. Memory grows with the number of distinct tags (plus a sorted
- * array of the ids of the tagged model), not with the number of relations.
+ * of a tag pseudo-table of the export file are kept (compactly), then the
+ * tags (name, slug, count) and their relation rows are computed and written
+ * with table_sync: only the rows that differ from those already in the
+ * target are deleted and inserted, so a re-run over the same data writes
+ * nothing. Beyond the pseudo-table's text, memory grows with the number of
+ * distinct tags (plus a sorted array of the ids of the tagged model), not
+ * with the number of relations.
  */
 #ifndef PODMIGRATE_TAG_IMPORT_H
 #define PODMIGRATE_TAG_IMPORT_H
@@ -15,11 +18,15 @@
 
 typedef struct TagImport TagImport;
 
-/* Deletes the old tag rows (relations first) and starts loading; NULL on error. */
+/* Reads the ids of the tagged model in the target; NULL on error. */
 TagImport *tag_import_begin(Db *db, const PodTagSource *source, TableSummary *summary);
 bool tag_import_row(TagImport *ti, const JsonField *fields, size_t count, uint64_t row);
-/* Writes the tags, moves the sequences and frees; false on error. */
-bool tag_import_end(TagImport *ti);
+/*
+ * Writes the difference (relations deleted before tags), moves the
+ * sequences and frees; *wrote tells whether any row was inserted. False on
+ * error.
+ */
+bool tag_import_end(TagImport *ti, bool *wrote);
 void tag_import_abort(TagImport *ti);
 
 #endif

@@ -466,5 +466,88 @@ def onlytags_failure_keeps_the_old_tags(engine):
     check_eq(read_tags(engine, url), tags_before, "tag rows after a failed --onlytags")
 
 
+@test
+def onlytags_puts_back_edited_tag_rows(engine):
+    """Rows are written only where they differ: renamed, re-slugged, protected, miscounted,
+    deleted, re-pointed and stray rows all come back to what the file gives, and the rows
+    already right are reported as kept."""
+    url, _ = imported(engine, "pm_tags_edit", "-q")
+    full = read_tags(engine, url)
+    tags, rels = full["video"]
+    check(len(tags) >= 3 and len(rels) >= 4, "too few video tags to edit: %r" % (full["video"],))
+    q = lambda c: quoted(engine, c)  # noqa: E731
+    true = "TRUE" if engine.name == "postgresql" else "1"
+    false = "FALSE" if engine.name == "postgresql" else "0"
+    t1, t2, t3 = tags[0][0], tags[1][0], tags[2][0]
+    video = next(o for _, o, _ in rels if o != rels[3][1])  # not the re-pointed link's video
+    stray_tag, stray_rel = 99999, 99999
+    engine.run_sql(url, ";\n".join([
+        "UPDATE %s SET %s = 'renamed by hand' WHERE %s = %d" % (q("video_tagulous_video_tags"), q("name"), q("id"), t1),
+        "UPDATE %s SET %s = 'hand-slug', %s = %s WHERE %s = %d" % (
+            q("video_tagulous_video_tags"), q("slug"), q("protected"), true, q("id"), t2),
+        "UPDATE %s SET %s = 424242 WHERE %s = %d" % (q("video_tagulous_video_tags"), q("count"), q("id"), t3),
+        "INSERT INTO %s (%s, %s, %s, %s, %s) VALUES (%d, 'stray', 'stray', 1, %s)" % (
+            q("video_tagulous_video_tags"), q("id"), q("name"), q("slug"), q("count"), q("protected"),
+            stray_tag, false),
+        "DELETE FROM %s WHERE %s IN (%d, %d)" % (q("video_video_tags"), q("id"), rels[1][0], rels[2][0]),
+        "UPDATE %s SET %s = %d WHERE %s = %d" % (
+            q("video_video_tags"), q("tagulous_video_tags_id"), stray_tag, q("id"), rels[3][0]),
+        "INSERT INTO %s (%s, %s, %s) VALUES (%d, %d, %d)" % (
+            q("video_video_tags"), q("id"), q("video_id"), q("tagulous_video_tags_id"), stray_rel, video, stray_tag),
+    ]) + ";")
+    edited = read_tags(engine, url)
+    check(edited != full, "precondition: the edits changed nothing")
+    res = onlytags(url, source_export(engine))
+    check_eq(res.returncode, 0, "--onlytags exit status: " + res.stderr[-2000:])
+    check_eq(read_tags(engine, url), full, "tag rows after --onlytags over edited ones")
+    m = re.search(r"already there: (\d+) tags and (\d+) links kept; written (\d+) and (\d+), deleted (\d+) and (\d+)",
+                  res.stderr)
+    check(m is not None, "no kept/written/deleted report: " + res.stderr[-2000:])
+    if m:
+        # video tags: 3 edited tags rewritten, the stray one deleted; links: 2 missing + 1 re-pointed
+        # written, 1 re-pointed + 1 stray deleted
+        check_eq([int(g) for g in m.groups()],
+                 [len(tags) - 3, len(rels) - 3, 3, 3, 4, 2], "kept/written/deleted counts for the videos")
+    res = onlytags(url, source_export(engine))
+    check_eq(res.returncode, 0, "second --onlytags: " + res.stderr[-2000:])
+    m = re.search(r"already there: (\d+) tags and (\d+) links kept; written (\d+) and (\d+), deleted (\d+) and (\d+)",
+                  res.stderr)
+    check(m is not None and [int(g) for g in m.groups()] == [len(tags), len(rels), 0, 0, 0, 0],
+          "a re-run over right rows should write nothing: " + res.stderr[-1500:])
+
+
+@test
+def onlytags_reads_only_the_tag_tables_but_checks_the_file(engine):
+    """--onlytags scans over the other tables: their rows are counted, a truncated file or
+    invalid UTF-8 anywhere still fails it, and the tags are left as they were."""
+    url, _ = imported(engine, "pm_tags_scan", "-q")
+    before = read_tags(engine, url)
+    with open(source_export(engine), "rb") as f:
+        whole = f.read()
+    table = re.compile(rb'"video_video":\s*\[').search(whole)
+    check(table is not None, "precondition: the file has video_video")
+    res = onlytags(url, source_export(engine))
+    check_eq(res.returncode, 0, "--onlytags exit status: " + res.stderr[-2000:])
+    src = load_json(source_export(engine))
+    videos = len(src["video_video"])
+    check(re.search(r"^video_video\s+%d\s" % videos, res.stderr, re.M) is not None,
+          "the summary does not count the %d rows of video_video: %s" % (videos, res.stderr[-3000:]))
+    # cut inside video_video (a skipped table), before the tag tables
+    cut = table.end() + 200
+    res = onlytags(url, bytes_file("scan-cut.json", whole[:cut]))
+    check_eq(res.returncode, 1, "truncated file: " + res.stderr[-2000:])
+    check("truncated" in res.stderr, "no word of truncation: " + res.stderr[-1000:])
+    # an invalid byte inside a string of a skipped table
+    title = re.compile(rb'"title":\s*"').search(whole, table.end())
+    check(title is not None, "precondition: video_video has a title")
+    at = title.end()
+    bad = whole[:at] + b"\xff" + whole[at:]
+    res = onlytags(url, bytes_file("scan-bad.json", bad))
+    check_eq(res.returncode, 1, "invalid UTF-8: " + res.stderr[-2000:])
+    check("invalid UTF-8" in res.stderr and "byte %d" % at in res.stderr,
+          "the error does not name byte %d: %s" % (at, res.stderr[-1000:]))
+    check_eq(read_tags(engine, url), before, "tag rows after the failed runs")
+
+
 if __name__ == "__main__":
     sys.exit(0 if run("tags") else 1)

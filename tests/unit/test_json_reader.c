@@ -62,7 +62,7 @@ static bool on_end(void *ctx, const char *table, uint64_t rows)
 	return true;
 }
 
-static const JsonTableHandler tracer = {on_begin, on_row, on_end};
+static const JsonTableHandler tracer = {on_begin, on_row, on_end, NULL};
 
 static bool read_doc(const char *doc, size_t len, Trace *t, JsonPosition *pos)
 {
@@ -207,7 +207,7 @@ static bool capture_first(void *ctx, const JsonField *fields, size_t count)
 static void test_nul_and_pairs(void)
 {
 	static const char doc[] = "{\"t\":[{\"k\\u0000\":\"a\\u0000b\\ud83d\\ude00\"}]}";
-	JsonTableHandler h = {NULL, capture_first, NULL};
+	JsonTableHandler h = {NULL, capture_first, NULL, NULL};
 	Captured c = {{0}, {0}, 0, 0};
 	FILE *f = fmemopen((void *)doc, strlen(doc), "r");
 	CHECK(json_read_tables(f, "nul.json", &h, &c, NULL));
@@ -348,6 +348,115 @@ static void test_errors(void)
 	sb_free(&t.sb);
 }
 
+/* Tables whose name starts with 's', "t1" and "empty" are skipped. */
+static bool skip_some(void *ctx, const char *table)
+{
+	(void)ctx;
+	return table[0] == 's' || strcmp(table, "t1") == 0 || strcmp(table, "empty") == 0;
+}
+
+static const JsonTableHandler skipper = {on_begin, on_row, on_end, skip_some};
+
+static bool read_doc_skipping(const char *doc, size_t len, Trace *t, JsonPosition *pos)
+{
+	FILE *f = fmemopen((void *)doc, len, "r");
+	if (!f)
+		return false;
+	bool ok = json_read_tables(f, "test.json", &skipper, t, pos);
+	fclose(f);
+	return ok;
+}
+
+static char *trace_skipping(const char *doc, size_t len)
+{
+	Trace t = {STRBUF_INIT, 0, 0, false};
+	if (!read_doc_skipping(doc, len, &t, NULL))
+		sb_puts(&t.sb, "FAILED\n");
+	return sb_steal(&t.sb);
+}
+
+/*
+ * Skipped tables: begin and end are called (with the rows counted), rows
+ * are not; brackets inside strings and escaped quotes do not end them; the
+ * tables after them read as usual, whatever the chunk boundaries.
+ */
+static void test_skipped_tables(void)
+{
+	static const char tricky[] = "{\"s\":[{\"a\":\"]}\\\"[{\",\"b\":[1,{\"c\":\"\\\\\"}],\"d\":{}},{}],"
+	                             "\"t\":[{\"x\":\"}\"}],\"s2\":[]}";
+	char *crlf = with_crlf(upstream_doc);
+	for (size_t c = 0; c < NCHUNKS; c++) {
+		json_reader_set_chunk_size(chunk_sizes[c]);
+		const char *docs[] = {compact_doc, upstream_doc, crlf};
+		for (size_t d = 0; d < 3; d++) {
+			char *calls = trace_skipping(docs[d], strlen(docs[d]));
+			CHECK_STR(calls, "begin t1\nend t1 2\nbegin empty\nend empty 0\nbegin t3\nrow a=N:1.0\nend t3 1\n");
+			free(calls);
+		}
+		char *calls = trace_skipping(tricky, strlen(tricky));
+		CHECK_STR(calls, "begin s\nend s 2\nbegin t\nrow x=S:}\nend t 1\nbegin s2\nend s2 0\n");
+		free(calls);
+	}
+	free(crlf);
+
+	/* cut anywhere, it still fails */
+	const char *docs[] = {compact_doc, upstream_doc, tricky};
+	const size_t sizes[] = {1, 3, 0};
+	for (size_t z = 0; z < 3; z++) {
+		json_reader_set_chunk_size(sizes[z]);
+		for (size_t d = 0; d < 3; d++) {
+			size_t len = strlen(docs[d]);
+			size_t whole = docs[d][len - 1] == '\n' ? len - 1 : len;
+			int passed = 0;
+			for (size_t cut = 0; cut < whole; cut++) {
+				Trace t = {STRBUF_INIT, 0, 0, false};
+				if (read_doc_skipping(docs[d], cut, &t, NULL))
+					passed++;
+				sb_free(&t.sb);
+			}
+			CHECK(passed == 0);
+		}
+	}
+
+	/* encoding errors inside a skipped table are found; errors after one are placed as without skipping */
+	static const struct {
+		const char *doc;
+		size_t len;
+	} bad[] = {
+		{"{\"s\": [{\"a\": \"x\xff\"}], \"t\": []}", 0},
+		{"{\"s\": [{\"a\": \"x\xc0\x80\"}]}", 0},
+		{"{\"s\": [{\"a\": \"x\0\"}]}", 19},
+		{"{\"s\": [{\"a\": \"x\ty\"}]}", 0},
+		{"{\"s\": [{\"a\": \"x\\ud800\"}]}", 0},
+		{"{\"s\": [{\"a\": 1}],\n \"t\": [{\"x\": tru}]}", 0},
+		{"{\"s\": [{\"a\": 1}],\n \"s\": []}", 0},
+		{"{\"s\": [{\"a\": 1}]\n \"t\": []}", 0},
+		{"{\"s\": [{\"a\": 1}]}\n x", 0},
+		{"{\"s\": [{\"a\": 1}]]}", 0},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t len = bad[i].len ? bad[i].len : strlen(bad[i].doc);
+		for (size_t c = 0; c < NCHUNKS; c++) {
+			json_reader_set_chunk_size(chunk_sizes[c]);
+			Trace a = {STRBUF_INIT, 0, 0, false}, b = {STRBUF_INIT, 0, 0, false};
+			JsonPosition skipping = {0, 0, 0}, reading = {0, 0, 0};
+			CHECK(!read_doc_skipping(bad[i].doc, len, &a, &skipping));
+			CHECK(!read_doc(bad[i].doc, len, &b, &reading));
+			if (skipping.line != reading.line || skipping.column != reading.column ||
+			    skipping.byte != reading.byte) {
+				unit_failed++;
+				fprintf(stderr, "FAIL skipped case %zu, chunk %zu: line %llu, column %llu, expected %llu, %llu\n",
+				        i, chunk_sizes[c], (unsigned long long)skipping.line,
+				        (unsigned long long)skipping.column, (unsigned long long)reading.line,
+				        (unsigned long long)reading.column);
+			}
+			sb_free(&a.sb);
+			sb_free(&b.sb);
+		}
+	}
+	json_reader_set_chunk_size(0);
+}
+
 /* A callback's false stops the read at once. */
 static void test_stops(void)
 {
@@ -462,5 +571,6 @@ void test_json_reader(void)
 	test_truncated();
 	test_errors();
 	test_stops();
+	test_skipped_tables();
 	test_limits();
 }
