@@ -4,7 +4,7 @@
 #
 # Usage: bench/import.sh [--engines sqlite,mariadb,postgresql] [--scale S]
 #                        [--reps N] [--reload] [--reexport] [--write-results]
-#                        [--server-dir DIR] [--pm BINARY]
+#                        [--tags-only] [--server-dir DIR] [--pm BINARY]
 #
 #   --engines        comma-separated subset (default: all three)
 #   --scale S        size of the v3 data set (tests/gen_v3_data.py --mode bench;
@@ -16,6 +16,8 @@
 #                    newer than the v3 data set, e.g. left by bench/run.sh)
 #   --write-results  also write the report into bench/RESULTS.md (its own section,
 #                    between the import markers; the export part is left alone)
+#   --tags-only      time only the tag runs (step 3 without the full import and the
+#                    full raw load); the report leaves the import table out
 #   --server-dir DIR data directory of the throwaway servers (default
 #                    /tmp/podmigrate-bench, shared with bench/run.sh)
 #   --pm BINARY      time this podmigrate binary (copied to bench/work/podmigrate)
@@ -30,8 +32,11 @@
 #      database), then loaded once by the raw loader, which must give the very same
 #      row count in every table;
 #   3. N times, alternating: fresh v4 database (not timed) + podmigrate import;
-#      podmigrate import --onlytags on that imported database; fresh v4 database
-#      (not timed) + the raw load.
+#      on that imported database: podmigrate import --onlytags (a re-run: the tag
+#      rows are already right), the raw tag reload (empty the 4 tagulous tables,
+#      load them again), then, the tagulous tables emptied (not timed) before
+#      each, podmigrate import --onlytags (a first conversion) and the raw load
+#      of the 4 tables alone; fresh v4 database (not timed) + the raw load.
 # Servers: tests/servers.sh on 127.0.0.1:53316 (MariaDB) and :55442 (PostgreSQL),
 # stopped on exit.
 set -euo pipefail
@@ -45,6 +50,7 @@ REPS=3
 REUSE=1
 REEXPORT=0
 WRITE_RESULTS=0
+TAGS_ONLY=0
 SRV_DIR=/tmp/podmigrate-bench
 PM_BINARY=""
 WORK=$ROOT/bench/work # git-ignored
@@ -67,6 +73,7 @@ while (($#)); do
     --reuse) REUSE=1; shift ;; # the default; accepted like bench/run.sh's
     --reexport) REEXPORT=1; shift ;;
     --write-results) WRITE_RESULTS=1; shift ;;
+    --tags-only) TAGS_ONLY=1; shift ;;
     --server-dir) SRV_DIR=${2:?}; shift 2 ;;
     --pm) PM_BINARY=${2:?}; shift 2 ;;
     -h | --help) usage ;;
@@ -244,6 +251,8 @@ make_raw_files() { # engine
     done
     RAWTAGSCRIPT=$RAWDIR/tags.$suffix
     DELETE_FIRST=1 write_load_script "$e" "${tagtables[@]}" >"$RAWTAGSCRIPT"
+    RAWTAGLOADSCRIPT=$RAWDIR/tags-load.$suffix
+    write_load_script "$e" "${tagtables[@]}" >"$RAWTAGLOADSCRIPT"
     RAW_MB=$(mb "$(cat "$RAWDIR"/*."$ext" | wc -c)")
 }
 
@@ -273,6 +282,19 @@ write_load_script() {
         esac
     done
     echo "COMMIT;"
+}
+
+# Empties the 4 tagulous tables (not timed): what a first conversion starts from.
+empty_tags() { # engine
+    local e=$1 t sql=""
+    for t in video_video_tags video_tagulous_video_tags recorder_recorder_tags recorder_tagulous_recorder_tags; do
+        sql+="DELETE FROM $(qident "$e" "$t"); "
+    done
+    case "$e" in
+    sqlite) sqlite3 -batch -bail "$(sqlite_file "$V4DB")" "BEGIN; $sql COMMIT;" ;;
+    mariadb) my "$V4DB" -e "SET SESSION foreign_key_checks = 0; $sql" ;;
+    postgresql) pg -d "$V4DB" -c "BEGIN; $sql COMMIT;" -c "VACUUM" -c "CHECKPOINT" >/dev/null ;;
+    esac
 }
 
 # The raw load command of engine $1 for script $2, in RAWCMD (array) and
@@ -366,6 +388,8 @@ for e in "${ENGINE_LIST[@]}"; do
     make_raw_files "$e"
     raw_cmd "$e" "$RAWTAGSCRIPT"
     TAGRAWCMD=("${RAWCMD[@]}") TAGRAW_DESC=$RAW_DESC
+    raw_cmd "$e" "$RAWTAGLOADSCRIPT"
+    TAGLOADCMD=("${RAWCMD[@]}") TAGLOAD_DESC=$RAW_DESC
     raw_cmd "$e" "$RAWSCRIPT"
 
     log "$e: warm-up $RAW_NAME of ${#LOADED[@]} tables ..."
@@ -384,13 +408,15 @@ for e in "${ENGINE_LIST[@]}"; do
         die "$e: the raw load gives other row counts than podmigrate (above: < podmigrate, > raw)"
 
     # ---- timed runs, alternating.
-    pm_t=() pm_r=() tg_t=() tg_r=() tr_t=() tr_r=() rw_t=() rw_r=()
+    pm_t=() pm_r=() tg_t=() tg_r=() tr_t=() tr_r=() rw_t=() rw_r=() te_t=() te_r=() tl_t=() tl_r=()
     for ((i = 1; i <= REPS; i++)); do
-        fresh_v4 "$e"
-        OUT=/dev/null timed "${PMCMD[@]}"
-        pm_t+=("$ELAPSED") pm_r+=("$RSS_KB")
-        RAW+="| $e | $i | podmigrate import | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
-        log "$e run $i: podmigrate import ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
+        if ((!TAGS_ONLY)); then
+            fresh_v4 "$e"
+            OUT=/dev/null timed "${PMCMD[@]}"
+            pm_t+=("$ELAPSED") pm_r+=("$RSS_KB")
+            RAW+="| $e | $i | podmigrate import | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
+            log "$e run $i: podmigrate import ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
+        fi
 
         OUT=/dev/null timed "${TAGCMD[@]}"
         tg_t+=("$ELAPSED") tg_r+=("$RSS_KB")
@@ -410,6 +436,25 @@ for e in "${ENGINE_LIST[@]}"; do
         got=$(count_in "$e" "$V4DB" video_video_tags recorder_recorder_tags)
         ((got == REL)) || die "$e: after the raw tag reload: $got tag relations, expected $REL"
 
+        # A first conversion: the tagulous tables empty, podmigrate then the raw loader.
+        empty_tags "$e"
+        OUT=/dev/null timed "${TAGCMD[@]}"
+        te_t+=("$ELAPSED") te_r+=("$RSS_KB")
+        RAW+="| $e | $i | podmigrate import --onlytags, tag tables empty | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
+        log "$e run $i: podmigrate import --onlytags, tag tables empty ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
+        got=$(count_in "$e" "$V4DB" video_video_tags recorder_recorder_tags)
+        ((got == REL)) || die "$e: after --onlytags into empty tables: $got tag relations, expected $REL"
+        empty_tags "$e"
+        OUT=$WORK/raw-load-$e.out
+        timed "${TAGLOADCMD[@]}"
+        [[ ! -s "$OUT" ]] || die "$e: the raw tag load printed something: $(head -c 2000 "$OUT")"
+        tl_t+=("$ELAPSED") tl_r+=("$RSS_KB")
+        RAW+="| $e | $i | $RAW_NAME, tags only, tables empty | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
+        log "$e run $i: $RAW_NAME, tags only, tables empty ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
+        got=$(count_in "$e" "$V4DB" video_video_tags recorder_recorder_tags)
+        ((got == REL)) || die "$e: after the raw tag load: $got tag relations, expected $REL"
+
+        ((TAGS_ONLY)) && continue
         fresh_v4 "$e"
         OUT=/dev/null timed "${RAWCMD[@]}"
         rw_t+=("$ELAPSED") rw_r+=("$RSS_KB")
@@ -417,7 +462,7 @@ for e in "${ENGINE_LIST[@]}"; do
         log "$e run $i: $RAW_NAME ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
     done
     got=$(count_in "$e" "$V4DB" "${LOADED[@]}")
-    ((got == ROWS)) || die "$e: after the last raw load: $got rows, expected $ROWS"
+    ((got == ROWS)) || die "$e: after the last run: $got rows, expected $ROWS"
 
     R[$e.rows]=$ROWS
     R[$e.tables]=${#LOADED[@]}
@@ -426,8 +471,18 @@ for e in "${ENGINE_LIST[@]}"; do
     # shellcheck disable=SC2016 # backquotes for markdown
     R[$e.big]=$(sort -t$'\t' -k2,2nr "$WORK/import-counts-$e.txt" | head -n 6 |
         while IFS=$'\t' read -r t n; do printf '`%s` %s, ' "$t" "$(thousands "$n")"; done | sed 's/, $//')
-    R[$e.pm_s]=$(median "${pm_t[@]}")
-    R[$e.pm_rss]=$(median "${pm_r[@]}")
+    if ((!TAGS_ONLY)); then
+        R[$e.pm_s]=$(median "${pm_t[@]}")
+        R[$e.pm_rss]=$(median "${pm_r[@]}")
+        R[$e.rw_s]=$(median "${rw_t[@]}")
+        R[$e.rw_rss]=$(median "${rw_r[@]}")
+    fi
+    R[$e.te_s]=$(median "${te_t[@]}")
+    R[$e.te_rss]=$(median "${te_r[@]}")
+    R[$e.tl_s]=$(median "${tl_t[@]}")
+    R[$e.tl_cmd]=$TAGLOAD_DESC
+    R[$e.tl_name]=$(rel "$RAWTAGLOADSCRIPT")
+    R[$e.tl_script]=$(sed "s|$ROOT/||g" "$RAWTAGLOADSCRIPT")
     R[$e.tg_s]=$(median "${tg_t[@]}")
     R[$e.tg_rss]=$(median "${tg_r[@]}")
     R[$e.tr_s]=$(median "${tr_t[@]}")
@@ -435,8 +490,6 @@ for e in "${ENGINE_LIST[@]}"; do
     R[$e.tr_cmd]=$TAGRAW_DESC
     R[$e.tr_script]=$(sed "s|$ROOT/||g" "$RAWTAGSCRIPT")
     R[$e.tr_name]=$(rel "$RAWTAGSCRIPT")
-    R[$e.rw_s]=$(median "${rw_t[@]}")
-    R[$e.rw_rss]=$(median "${rw_r[@]}")
     R[$e.raw_name]=$RAW_NAME
     R[$e.raw_mb]=$RAW_MB
     case "$e" in
@@ -498,12 +551,16 @@ EOF
   - SQLite: \`sqlite3\` \`.mode csv\` of v3, loaded by \`.import --csv\` between \`BEGIN\`/\`COMMIT\`. The sqlite3 CLI
     leaves \`foreign_keys\` off (podmigrate turns it on, deferred) and \`.import\` reads NULL as \`''\` (no NULL
     marker in CSV): so podmigrate checks every foreign key at commit, the raw load none.
-- Method: one untimed warm-up of each, then $REPS rounds alternating: podmigrate import, \`import --onlytags\` on
-  the database it just filled, raw tag reload on that database, raw load; median of the $REPS for time (\`/usr/bin/time -v\` elapsed wall clock)
+- Method: one untimed warm-up of each, then $REPS rounds alternating: $( ((TAGS_ONLY)) && echo "(\`--tags-only\`: the tag runs alone, on the database the warm-up raw load filled)" || echo "podmigrate import,") \`import --onlytags\` on
+  that database, raw tag reload on it, then the tagulous tables emptied (not timed) before \`import --onlytags\` and
+  before the raw load of those tables alone$( ((TAGS_ONLY)) || echo ", raw load"); median of the $REPS for time (\`/usr/bin/time -v\` elapsed wall clock)
   and peak RSS (\`Maximum resident set size\`, the client process only, not the server). The servers run on the
   same 2 vCPUs: their work competes with the client's.
 - Rows: \`COUNT(*)\` of every v4 table after podmigrate's import (the raw load gives the same counts), so
   ratio = raw seconds ÷ podmigrate seconds. Largest: ${R[${ENGINE_LIST[0]}.big]}.
+
+EOF
+    ((TAGS_ONLY)) || cat <<EOF
 
 ## Import results (scale $SCALE)
 
@@ -511,6 +568,7 @@ EOF
 |---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---:|---:|
 EOF
     for e in "${ENGINE_LIST[@]}"; do
+        ((TAGS_ONLY)) && break
         local rows=${R[$e.rows]} pr nr
         pr=$(rate "$rows" "${R[$e.pm_s]}")
         nr=$(rate "$rows" "${R[$e.rw_s]}")
@@ -520,16 +578,21 @@ EOF
 
 ## Tags alone: \`podmigrate import --onlytags\` (scale $SCALE)
 
-On the database the import just filled: reads the whole JSON, empties the tagulous tables and rebuilds them from
-\`video_tagging_tag_2_tagulous\` / \`recorder_tagging_tag_2_tagulous\`, one transaction. For scale: the engine's own
-loader doing the same job right after it, on the same database (\`DELETE\` the 4 tagulous tables, bulk-load them
-again from the raw files, one transaction; same session settings as the raw load above).
+\`--onlytags\` scans over the other tables of the JSON (brackets and strings only), parses
+\`video_tagging_tag_2_tagulous\` / \`recorder_tagging_tag_2_tagulous\`, computes the tagulous rows, reads the rows
+the 4 tagulous tables hold and writes only the difference, one transaction. Two cases:
 
-| engine | tags | relations | podmigrate --onlytags s | relations/s | peak RSS MB | < 5 s | raw tag reload s | ratio |
-|---|---:|---:|---:|---:|---:|---|---:|---:|
+- **re-run**: on the database just imported, whose tag rows are already right (nothing to write). For scale, the
+  engine's own loader doing what \`--onlytags\` did before it compared rows: \`DELETE\` the 4 tagulous tables and
+  bulk-load them again from the raw files, one transaction (same session settings as the raw load above).
+- **first conversion**: the 4 tagulous tables emptied beforehand (not timed), so every row is written. For scale,
+  the engine's loader filling the same empty tables from the raw files (the floor for writing those rows).
+
+| engine | tags | relations | re-run s | peak RSS MB | < 5 s | raw reload s | first conversion s | peak RSS MB | < 5 s | raw load, empty tables s | ratio (raw ÷ podmigrate) |
+|---|---:|---:|---:|---:|---|---:|---:|---:|---|---:|---:|
 EOF
     for e in "${ENGINE_LIST[@]}"; do
-        echo "| $e | $(thousands "${R[$e.tags]}") | $(thousands "${R[$e.rel]}") | ${R[$e.tg_s]} | $(thousands "$(rate "${R[$e.rel]}" "${R[$e.tg_s]}")") | $(kb2mb "${R[$e.tg_rss]}") | $(under5 "${R[$e.tg_s]}") | ${R[$e.tr_s]} | $(awk -v a="${R[$e.tr_s]}" -v b="${R[$e.tg_s]}" 'BEGIN {printf "%.2f", a / b}') |"
+        echo "| $e | $(thousands "${R[$e.tags]}") | $(thousands "${R[$e.rel]}") | ${R[$e.tg_s]} | $(kb2mb "${R[$e.tg_rss]}") | $(under5 "${R[$e.tg_s]}") | ${R[$e.tr_s]} | ${R[$e.te_s]} | $(kb2mb "${R[$e.te_rss]}") | $(under5 "${R[$e.te_s]}") | ${R[$e.tl_s]} | $(awk -v a="${R[$e.tl_s]}" -v b="${R[$e.te_s]}" 'BEGIN {printf "%.2f", a / b}') |"
     done
     echo
     echo "## Exact import commands (scale $SCALE)"
@@ -543,16 +606,21 @@ EOF
         ((first)) || echo
         first=0
         echo "# $e (${R[$e.tables]} tables with rows, $(thousands "${R[$e.rows]}") rows)"
-        echo "${R[$e.pm_cmd]}"
+        ((TAGS_ONLY)) || echo "${R[$e.pm_cmd]}"
         echo "${R[$e.tg_cmd]}"
-        echo "# ${R[$e.raw_name]}; ${R[$e.script]}:"
-        printf '%s\n' "${R[$e.script_head]}" | sed 's/^/#   /'
-        echo "#   ... (one line per table)"
-        printf '%s\n' "${R[$e.script_tail]}" | sed 's/^/#   /'
-        echo "${R[$e.rw_cmd]}"
+        if ((!TAGS_ONLY)); then
+            echo "# ${R[$e.raw_name]}; ${R[$e.script]}:"
+            printf '%s\n' "${R[$e.script_head]}" | sed 's/^/#   /'
+            echo "#   ... (one line per table)"
+            printf '%s\n' "${R[$e.script_tail]}" | sed 's/^/#   /'
+            echo "${R[$e.rw_cmd]}"
+        fi
         echo "# the raw tag reload; ${R[$e.tr_name]}:"
         printf '%s\n' "${R[$e.tr_script]}" | sed 's/^/#   /'
         echo "${R[$e.tr_cmd]}"
+        echo "# the raw tag load into the emptied tables; ${R[$e.tl_name]}:"
+        printf '%s\n' "${R[$e.tl_script]}" | sed 's/^/#   /'
+        echo "${R[$e.tl_cmd]}"
     done
     echo '```'
     echo

@@ -103,9 +103,11 @@ static void import_usage(FILE *out)
 		"                    (no tables). With --dry, only says what would be run.\n"
 		"      --pod-dir DIR the Pod v4 directory for --createDB (default: .)\n"
 		"      --createdb-command CMD  what --createDB runs (default: make createDB)\n"
-		"      --onlytags    only (re)build the tags: the tagulous tables from the\n"
-		"                    file's video_tagging_tag_2_tagulous and\n"
-		"                    recorder_tagging_tag_2_tagulous; other tables are untouched\n"
+		"      --onlytags    only (re)build the tags: the tagulous tables are brought to\n"
+		"                    what the file's video_tagging_tag_2_tagulous and\n"
+		"                    recorder_tagging_tag_2_tagulous give, writing only the rows\n"
+		"                    that differ; other tables are untouched, and only scanned\n"
+		"                    over in the file (brackets, strings, UTF-8)\n"
 		"      --strict      abort on any row that breaks the v4 database instead of\n"
 		"                    leaving it out (see below)\n"
 		"      --force       import even if the target does not look like Pod v4\n"
@@ -493,14 +495,14 @@ static bool on_table_end(void *ctx, const char *table, uint64_t rows)
 	if (t->tags) {
 		TagImport *tags = t->tags;
 		t->tags = NULL;
-		bool wrote = false;
-		ok = tag_import_end(tags, &wrote);
+		ok = tag_import_end(tags);
 		/*
-		 * The foreign keys of the tag rows are checked with the other tables'
-		 * (objects may yet be left out); alone, relations built from the
-		 * target's own ids need it only where rows were written.
+		 * In a full import the tag rows are checked with the other tables
+		 * (objects may yet be left out, and their links with them). Alone,
+		 * they need no check: the links are built from the ids the target
+		 * holds and the tags written with them.
 		 */
-		if (ok && (wrote || !st->opts->only_tags)) {
+		if (ok && !st->opts->only_tags) {
 			strlist_add(&st->written_tables, t->tag_source->relation_table);
 			strlist_add(&st->written_tables, t->tag_source->tag_table);
 		}

@@ -4,13 +4,19 @@
 #include "log.h"
 
 #include <mysql.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct MysqlDb {
 	Db base;
 	MYSQL *conn;
 	bool in_transaction;
+	bool load_data; /* the server takes LOAD DATA LOCAL INFILE: the bulk path */
+	/* What the local-infile handler serves: the rows of the current LOAD DATA. */
+	const char *infile_data;
+	size_t infile_len, infile_pos;
 } MysqlDb;
 
 static MYSQL *conn_of(Db *db) { return ((MysqlDb *)db)->conn; }
@@ -31,9 +37,57 @@ static bool my_exec(Db *db, const char *sql)
 	return true;
 }
 
+/*
+ * The local-infile handler: whatever file name a LOAD DATA LOCAL (or a
+ * hostile server) asks for, it serves only the rows in memory, never a file.
+ */
+static int infile_init(void **state, const char *filename, void *userdata)
+{
+	(void)filename;
+	MysqlDb *m = userdata;
+	m->infile_pos = 0;
+	*state = m;
+	return m->infile_data ? 0 : 1;
+}
+
+static int infile_read(void *state, char *buf, unsigned int size)
+{
+	MysqlDb *m = state;
+	size_t n = m->infile_len - m->infile_pos;
+	if (n > size)
+		n = size;
+	memcpy(buf, m->infile_data + m->infile_pos, n);
+	m->infile_pos += n;
+	return (int)n;
+}
+
+static void infile_end(void *state) { (void)state; }
+
+static int infile_error(void *state, char *msg, unsigned int size)
+{
+	(void)state;
+	snprintf(msg, size, "podmigrate serves LOAD DATA LOCAL only for its own rows");
+	return 2000; /* CR_UNKNOWN_ERROR */
+}
+
+static bool keep_first_text(void *ctx, const DbValue *values, size_t ncols)
+{
+	StrBuf *out = ctx;
+	if (ncols > 0 && values[0].data && out->len == 0)
+		sb_append(out, values[0].data, values[0].len);
+	return true;
+}
+
+static bool my_query(Db *db, const char *sql, DbRowFn fn, void *ctx);
+
+/* SHOW WARNINGS: Level, Code, Message. */
+static bool keep_warning_message(void *ctx, const DbValue *values, size_t ncols)
+{
+	return ncols < 3 || keep_first_text(ctx, values + 2, 1);
+}
+
 static bool my_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 {
-	(void)mode;
 	MysqlDb *m = (MysqlDb *)db;
 	m->conn = mysql_init(NULL);
 	if (!m->conn) {
@@ -43,6 +97,8 @@ static bool my_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 	/* ~/.my.cnf [client] fills what the URL leaves out (password, socket, ...) */
 	mysql_optionsv(m->conn, MYSQL_READ_DEFAULT_GROUP, "client");
 	mysql_optionsv(m->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	unsigned int local_infile = mode == DB_OPEN_WRITE;
+	mysql_optionsv(m->conn, MYSQL_OPT_LOCAL_INFILE, &local_infile);
 	const char *password = url->password;
 	if (!password)
 		password = getenv("MYSQL_PWD");
@@ -55,8 +111,20 @@ static bool my_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 	 * UTC for TIMESTAMP columns (Django's DATETIME columns already hold UTC),
 	 * no backslash escapes so that quoting is the standard one.
 	 */
-	return my_exec(db, "SET time_zone = '+00:00', "
-	                   "sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'NO_BACKSLASH_ESCAPES')");
+	if (!my_exec(db, "SET time_zone = '+00:00', "
+	                 "sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'NO_BACKSLASH_ESCAPES')"))
+		return false;
+	if (mode != DB_OPEN_WRITE)
+		return true;
+	/* LOAD DATA skips the parsing of INSERT text; servers may refuse it (MySQL 8's default) */
+	StrBuf on = STRBUF_INIT;
+	bool ok = my_query(db, "SELECT @@local_infile", keep_first_text, &on);
+	m->load_data = ok && (strcmp(on.data ? on.data : "", "1") == 0 || strcasecmp(on.data ? on.data : "", "ON") == 0);
+	sb_free(&on);
+	if (m->load_data)
+		mysql_set_local_infile_handler(m->conn, infile_init, infile_read, infile_end, infile_error, m);
+	log_debug("MariaDB: bulk loads with %s", m->load_data ? "LOAD DATA LOCAL INFILE" : "multi-row INSERT");
+	return ok;
 }
 
 static void my_close(Db *db)
@@ -300,16 +368,24 @@ static bool my_iexact_keys(Db *db, const char *table, const char *column, const 
 	return ok;
 }
 
-/* Multi-row INSERT statements capped by size, as mydumper does. */
+/* Multi-row INSERT statements capped by size, as mydumper does; LOAD DATA batches likewise. */
 #define INSERT_MAX_BYTES (1024 * 1024)
+#define LOAD_DATA_MAX_BYTES (4 * 1024 * 1024)
 
+/*
+ * Rows are buffered, then sent in one statement: LOAD DATA LOCAL INFILE of
+ * tab-separated rows served from memory when the server allows it, else a
+ * multi-row INSERT.
+ */
 typedef struct MysqlLoader {
 	DbLoader base;
-	StrBuf head;      /* INSERT INTO t (...) VALUES */
-	StrBuf statement; /* head + the rows not yet sent */
+	bool load_data;
+	StrBuf head;      /* INSERT INTO t (...) VALUES: the probe's, and the fallback's */
+	StrBuf load_sql;  /* LOAD DATA LOCAL INFILE ... INTO TABLE t ... (...) */
+	StrBuf statement; /* INSERT: head + the rows not yet sent; LOAD DATA: the rows */
 	unsigned long long first_row; /* 1-based number of the first buffered row */
 	size_t buffered;
-	size_t *row_starts; /* offset of each buffered row's "(...)" in statement */
+	size_t *row_starts; /* offset of each buffered row in statement */
 	size_t row_starts_cap;
 } MysqlLoader;
 
@@ -319,41 +395,144 @@ static DbLoader *my_load_begin(Db *db, const char *table, const DbColumns *colum
 	memset(l, 0, sizeof(*l));
 	db_loader_init(&l->base, db, table, columns);
 	build_insert_head(&l->head, my_quote_ident, table, columns);
+	l->load_data = ((MysqlDb *)db)->load_data;
+	if (l->load_data) {
+		/* NO_BACKSLASH_ESCAPES empties the default escape character: name it */
+		sb_puts(&l->load_sql, "LOAD DATA LOCAL INFILE 'podmigrate-rows' INTO TABLE ");
+		my_quote_ident(&l->load_sql, table);
+		sb_puts(&l->load_sql, " CHARACTER SET utf8mb4 FIELDS TERMINATED BY X'09' ESCAPED BY X'5C' "
+		                      "LINES TERMINATED BY X'0A' (");
+		for (size_t i = 0; i < columns->count; i++) {
+			if (i)
+				sb_puts(&l->load_sql, ", ");
+			my_quote_ident(&l->load_sql, columns->items[i].name);
+		}
+		sb_putc(&l->load_sql, ')');
+	}
 	l->first_row = 1;
 	return &l->base;
 }
 
+/* One value as SQL text: NULL, or quoted (NO_BACKSLASH_ESCAPES: quotes doubled, NUL bytes as they are). */
+static void append_sql_value(StrBuf *sb, const char *s, size_t len, bool is_null)
+{
+	if (is_null) {
+		sb_puts(sb, "NULL");
+		return;
+	}
+	sb_putc(sb, '\'');
+	size_t start = 0;
+	for (size_t k = 0; k < len; k++) {
+		if (s[k] != '\'')
+			continue;
+		sb_append(sb, s + start, k + 1 - start);
+		sb_putc(sb, '\'');
+		start = k + 1;
+	}
+	sb_append(sb, s + start, len - start);
+	sb_putc(sb, '\'');
+}
+
+/* A buffered LOAD DATA row (escaped, without its newline) as an INSERT's "(...)". */
+static void tsv_row_as_tuple(StrBuf *out, const char *row, size_t len)
+{
+	StrBuf value = STRBUF_INIT;
+	sb_putc(out, '(');
+	size_t i = 0;
+	for (bool first = true;; first = false) {
+		sb_reset(&value);
+		size_t start = i;
+		while (i < len && row[i] != '\t') {
+			if (row[i] == '\\' && i + 1 < len) {
+				char c = row[++i];
+				sb_putc(&value, c == 't' ? '\t' : c == 'n' ? '\n' : c == '0' ? '\0' : c);
+			} else {
+				sb_putc(&value, row[i]);
+			}
+			i++;
+		}
+		if (!first)
+			sb_putc(out, ',');
+		bool is_null = i - start == 2 && row[start] == '\\' && row[start + 1] == 'N';
+		append_sql_value(out, value.data ? value.data : "", value.len, is_null);
+		if (i >= len)
+			break;
+		i++; /* the tab */
+	}
+	sb_putc(out, ')');
+	sb_free(&value);
+}
+
 /*
  * A refused multi-row INSERT is undone whole by InnoDB and its error does not
- * say which row: the rows are then sent one by one to name the culprit.
+ * say which row: the rows are then sent one by one, each kept (a row may
+ * clash with an earlier one of the batch), to name the culprit. The import
+ * fails anyway; the savepoint leaves the transaction as it was.
  */
 static void find_refused_row(MysqlLoader *l)
 {
 	MYSQL *conn = conn_of(l->base.db);
 	StrBuf one = STRBUF_INIT;
+	if (mysql_real_query(conn, "SAVEPOINT podmigrate_probe", 26) != 0)
+		return;
 	for (size_t i = 0; i < l->buffered; i++) {
 		size_t start = l->row_starts[i];
 		size_t end = i + 1 < l->buffered ? l->row_starts[i + 1] - 1 : l->statement.len;
-		sb_reset(&one);
-		sb_puts(&one, "SAVEPOINT podmigrate_probe");
-		if (mysql_real_query(conn, one.data, one.len) != 0)
-			break;
+		if (l->load_data && i + 1 == l->buffered && end > start)
+			end--; /* the last row's newline */
 		sb_reset(&one);
 		sb_append(&one, l->head.data, l->head.len);
-		sb_append(&one, l->statement.data + start, end - start);
-		bool refused = mysql_real_query(conn, one.data, one.len) != 0;
-		StrBuf error = STRBUF_INIT;
-		if (refused)
-			sb_puts(&error, mysql_error(conn));
-		mysql_real_query(conn, "ROLLBACK TO SAVEPOINT podmigrate_probe", 38);
-		if (refused) {
-			log_error("MariaDB refused row %llu of %s: %s", l->first_row + i, l->base.table, error.data);
-			sb_free(&error);
+		if (l->load_data)
+			tsv_row_as_tuple(&one, l->statement.data + start, end - start);
+		else
+			sb_append(&one, l->statement.data + start, end - start);
+		if (mysql_real_query(conn, one.data, one.len) != 0) {
+			log_error("MariaDB refused row %llu of %s: %s", l->first_row + i, l->base.table, mysql_error(conn));
 			break;
 		}
-		sb_free(&error);
 	}
+	mysql_real_query(conn, "ROLLBACK TO SAVEPOINT podmigrate_probe", 38);
 	sb_free(&one);
+}
+
+/*
+ * LOAD DATA LOCAL cannot stop the client mid-file, so the server turns
+ * errors (duplicate keys, values too long...) into warnings and skips or
+ * cuts rows. A batch is accepted only whole and clean; otherwise it is
+ * undone and its rows are tried one by one as INSERTs to name the culprit.
+ */
+static bool load_data_flush(MysqlLoader *l)
+{
+	MysqlDb *m = (MysqlDb *)l->base.db;
+	MYSQL *conn = m->conn;
+	if (mysql_real_query(conn, "SAVEPOINT podmigrate_load", 25) != 0) {
+		log_error("MariaDB: %s (in: SAVEPOINT podmigrate_load)", mysql_error(conn));
+		return false;
+	}
+	m->infile_data = l->statement.data;
+	m->infile_len = l->statement.len;
+	int failed = mysql_real_query(conn, l->load_sql.data, l->load_sql.len);
+	m->infile_data = NULL;
+	unsigned long long loaded = failed ? 0 : mysql_affected_rows(conn);
+	unsigned int warnings = failed ? 0 : mysql_warning_count(conn);
+	if (!failed && loaded == l->buffered && warnings == 0)
+		return true;
+	StrBuf why = STRBUF_INIT;
+	if (failed) {
+		sb_puts(&why, mysql_error(conn));
+	} else {
+		sb_printf(&why, "%llu of %zu rows loaded, %u warnings", loaded, l->buffered, warnings);
+		StrBuf first = STRBUF_INIT;
+		if (my_query(l->base.db, "SHOW WARNINGS LIMIT 1", keep_warning_message, &first) && first.len)
+			sb_printf(&why, ", the first: %s", first.data);
+		sb_free(&first);
+	}
+	log_error("MariaDB refused a row of %s among rows %llu to %llu: %s", l->base.table, l->first_row,
+	          l->first_row + l->buffered - 1, why.data);
+	sb_free(&why);
+	if (mysql_real_query(conn, "ROLLBACK TO SAVEPOINT podmigrate_load", 37) == 0)
+		find_refused_row(l);
+	return false;
 }
 
 static bool my_flush(MysqlLoader *l)
@@ -361,7 +540,10 @@ static bool my_flush(MysqlLoader *l)
 	if (l->buffered == 0)
 		return true;
 	MYSQL *conn = conn_of(l->base.db);
-	if (mysql_real_query(conn, l->statement.data, l->statement.len) != 0) {
+	if (l->load_data) {
+		if (!load_data_flush(l))
+			return false;
+	} else if (mysql_real_query(conn, l->statement.data, l->statement.len) != 0) {
 		log_error("MariaDB refused a row of %s among rows %llu to %llu: %s", l->base.table, l->first_row,
 		          l->first_row + l->buffered - 1, mysql_error(conn));
 		find_refused_row(l);
@@ -373,9 +555,45 @@ static bool my_flush(MysqlLoader *l)
 	return true;
 }
 
+/* One row in LOAD DATA's text format: tab-separated, \N for NULL, backslash escapes. */
+static bool load_data_row(MysqlLoader *l, const DbValue *values)
+{
+	if (l->buffered == l->row_starts_cap) {
+		l->row_starts_cap = l->row_starts_cap ? l->row_starts_cap * 2 : 256;
+		l->row_starts = xrealloc(l->row_starts, l->row_starts_cap * sizeof(size_t));
+	}
+	l->row_starts[l->buffered] = l->statement.len;
+	StrBuf *sb = &l->statement;
+	for (size_t i = 0; i < l->base.columns->count; i++) {
+		if (i)
+			sb_putc(sb, '\t');
+		if (!values[i].data) {
+			sb_append(sb, "\\N", 2);
+			continue;
+		}
+		const char *s = values[i].data;
+		size_t start = 0;
+		for (size_t k = 0; k < values[i].len; k++) {
+			char c = s[k];
+			if (c != '\\' && c != '\t' && c != '\n' && c != '\0')
+				continue;
+			sb_append(sb, s + start, k - start);
+			sb_putc(sb, '\\');
+			sb_putc(sb, c == '\t' ? 't' : c == '\n' ? 'n' : c == '\0' ? '0' : '\\');
+			start = k + 1;
+		}
+		sb_append(sb, s + start, values[i].len - start);
+	}
+	sb_putc(sb, '\n');
+	l->buffered++;
+	return l->statement.len < LOAD_DATA_MAX_BYTES || my_flush(l);
+}
+
 static bool my_load_row(DbLoader *loader, const DbValue *values)
 {
 	MysqlLoader *l = (MysqlLoader *)loader;
+	if (l->load_data)
+		return load_data_row(l, values);
 	if (l->buffered == 0)
 		sb_append(&l->statement, l->head.data, l->head.len);
 	else
@@ -389,23 +607,7 @@ static bool my_load_row(DbLoader *loader, const DbValue *values)
 	for (size_t i = 0; i < loader->columns->count; i++) {
 		if (i)
 			sb_putc(&l->statement, ',');
-		if (!values[i].data) {
-			sb_puts(&l->statement, "NULL");
-			continue;
-		}
-		/* NO_BACKSLASH_ESCAPES: only quotes need doubling; NUL bytes pass as they are */
-		sb_putc(&l->statement, '\'');
-		const char *s = values[i].data;
-		size_t start = 0;
-		for (size_t k = 0; k < values[i].len; k++) {
-			if (s[k] != '\'')
-				continue;
-			sb_append(&l->statement, s + start, k + 1 - start);
-			sb_putc(&l->statement, '\'');
-			start = k + 1;
-		}
-		sb_append(&l->statement, s + start, values[i].len - start);
-		sb_putc(&l->statement, '\'');
+		append_sql_value(&l->statement, values[i].data, values[i].len, !values[i].data);
 	}
 	sb_putc(&l->statement, ')');
 	l->buffered++;
@@ -416,6 +618,7 @@ static void my_load_abort(DbLoader *loader)
 {
 	MysqlLoader *l = (MysqlLoader *)loader;
 	sb_free(&l->head);
+	sb_free(&l->load_sql);
 	sb_free(&l->statement);
 	free(l->row_starts);
 	free(loader->table);

@@ -31,7 +31,6 @@ struct TagImport {
 	size_t object_count, object_cap;
 	Tag *tags;
 	size_t tag_count, tag_cap;
-	StrMap by_spelling; /* exact name -> tag index */
 	StrMap by_key;      /* the engine's iexact key -> tag index */
 	DbColumns relation_columns;
 	int64_t relation_count;
@@ -48,6 +47,14 @@ struct TagImport {
 	size_t row_count, row_cap;
 	StrBuf text;
 	StrList names;
+	/*
+	 * The names parsed once: for each row, how many (none for an absent
+	 * object), then each name's spelling, in order; each spelling's tag.
+	 */
+	uint32_t *row_names;
+	uint32_t *occurrences;
+	size_t occurrence_count, occurrence_cap;
+	size_t *spelling_tag;
 };
 
 static bool collect_id(void *ctx, const DbValue *values, size_t ncols)
@@ -119,20 +126,31 @@ static bool assign_tags(TagImport *ti)
 {
 	StrList spellings = STRLIST_INIT, keys = STRLIST_INIT;
 	StrMap seen = {0};
+	ti->row_names = xmalloc(sizeof(uint32_t) * (ti->row_count ? ti->row_count : 1));
 	for (size_t r = 0; r < ti->row_count; r++) {
+		ti->row_names[r] = 0;
 		if (find_object(ti, ti->rows[r].object_id) < 0)
 			continue; /* an absent object's names make no tag */
 		strlist_free(&ti->names);
 		tags_parse(ti->text.data + ti->rows[r].offset, ti->rows[r].len, &ti->names);
+		ti->row_names[r] = (uint32_t)ti->names.count;
 		for (size_t n = 0; n < ti->names.count; n++) {
-			size_t dummy;
+			size_t spelling;
 			const char *name = ti->names.items[n];
-			if (!strmap_get(&seen, name, strlen(name), &dummy)) {
-				strmap_put(&seen, name, strlen(name), spellings.count);
+			if (!strmap_get(&seen, name, strlen(name), &spelling)) {
+				spelling = spellings.count;
+				strmap_put(&seen, name, strlen(name), spelling);
 				strlist_add(&spellings, name);
 			}
+			if (ti->occurrence_count == ti->occurrence_cap) {
+				ti->occurrence_cap = ti->occurrence_cap ? ti->occurrence_cap * 2 : 4096;
+				ti->occurrences = xrealloc(ti->occurrences, ti->occurrence_cap * sizeof(uint32_t));
+			}
+			ti->occurrences[ti->occurrence_count++] = (uint32_t)spelling;
 		}
 	}
+	sb_free(&ti->text); /* parsed: not needed any more */
+	ti->spelling_tag = xmalloc(sizeof(size_t) * (spellings.count ? spellings.count : 1));
 	bool ok = db_iexact_keys(ti->db, ti->source->tag_table, "name", &spellings, &keys);
 	if (ok && keys.count != spellings.count) {
 		log_error("%s: %zu keys for %zu tag names", ti->source->tag_table, keys.count, spellings.count);
@@ -150,7 +168,7 @@ static bool assign_tags(TagImport *ti)
 			ti->tags[index] = (Tag){xstrdup(name), strlen(name), NULL, 0, 0};
 			strmap_put(&ti->by_key, key, strlen(key), index);
 		}
-		strmap_put(&ti->by_spelling, name, strlen(name), index);
+		ti->spelling_tag[i] = index;
 	}
 	strlist_free(&spellings);
 	strlist_free(&keys);
@@ -237,9 +255,9 @@ static bool check_objects(TagImport *ti)
  */
 typedef struct RelationCursor {
 	TagImport *ti;
-	size_t next_row;  /* the row to open next */
-	size_t next_name; /* in ti->names, the names of the open row */
-	bool open;
+	size_t next_row;        /* the row to open next */
+	size_t next_occurrence; /* in ti->occurrences */
+	uint32_t names_left;    /* of the open row */
 	int64_t object_id;
 	size_t distinct; /* tags of the open object so far, in ti->object_tags */
 	int64_t relation_id;
@@ -258,10 +276,9 @@ static bool relation_step(RelationCursor *c, size_t *tag)
 {
 	TagImport *ti = c->ti;
 	for (;;) {
-		while (c->open && c->next_name < ti->names.count) {
-			const char *name = ti->names.items[c->next_name++];
-			size_t t;
-			strmap_get(&ti->by_spelling, name, strlen(name), &t); /* every spelling has its tag */
+		while (c->names_left > 0) {
+			c->names_left--;
+			size_t t = ti->spelling_tag[ti->occurrences[c->next_occurrence++]];
 			bool repeated = false;
 			for (size_t k = 0; k < c->distinct && !repeated; k++)
 				repeated = ti->object_tags[k] == t;
@@ -276,18 +293,12 @@ static bool relation_step(RelationCursor *c, size_t *tag)
 			*tag = t;
 			return true;
 		}
-		c->open = false;
 		if (c->next_row >= ti->row_count)
 			return false;
-		const struct TagRow *r = &ti->rows[c->next_row++];
-		if (find_object(ti, r->object_id) < 0)
-			continue;
-		strlist_free(&ti->names);
-		tags_parse(ti->text.data + r->offset, r->len, &ti->names);
-		c->open = true;
-		c->next_name = 0;
+		size_t r = c->next_row++;
+		c->names_left = ti->row_names[r];
 		c->distinct = 0;
-		c->object_id = r->object_id;
+		c->object_id = ti->rows[r].object_id;
 	}
 }
 
@@ -414,7 +425,7 @@ static bool write_rows(TagImport *ti, SyncResult *relations, SyncResult *tags)
 	return ok;
 }
 
-bool tag_import_end(TagImport *ti, bool *wrote)
+bool tag_import_end(TagImport *ti)
 {
 	qsort(ti->rows, ti->row_count, sizeof(*ti->rows), compare_rows);
 	SyncResult relations = {0}, tags = {0};
@@ -425,7 +436,6 @@ bool tag_import_end(TagImport *ti, bool *wrote)
 		ok = write_rows(ti, &relations, &tags);
 	}
 	if (ok) {
-		*wrote = relations.inserted + tags.inserted > 0;
 		ti->summary->inserted = relations.inserted;
 		if (ti->skipped_objects)
 			log_warn("%s: tags of %" PRIu64 " %s ids absent from the target were skipped (deleted in v3, "
@@ -433,10 +443,10 @@ bool tag_import_end(TagImport *ti, bool *wrote)
 			         ti->skipped_ids.data, ti->skipped_objects > SKIPPED_IDS_SHOWN ? ", ..." : "");
 		log_info("  %-45s %12zu tags, %" PRId64 " links into %s", ti->source->table, ti->tag_count,
 		         ti->relation_count, ti->source->relation_table);
-		if (relations.kept + tags.kept > 0)
-			log_info("  %-45s %12s already there: %" PRIu64 " tags and %" PRIu64 " links kept; written %"
-			         PRIu64 " and %" PRIu64 ", deleted %" PRIu64 " and %" PRIu64, "", "", tags.kept,
-			         relations.kept, tags.inserted, relations.inserted, tags.deleted, relations.deleted);
+		log_info("  %-45s %12s kept %" PRIu64 " tags and %" PRIu64 " links already right; tags: %" PRIu64
+		         " written, %" PRIu64 " deleted; links: %" PRIu64 " written, %" PRIu64 " deleted",
+		         ti->source->table, "", tags.kept, relations.kept, tags.inserted, tags.deleted,
+		         relations.inserted, relations.deleted);
 	}
 	tag_import_abort(ti);
 	return ok;
@@ -454,7 +464,9 @@ void tag_import_abort(TagImport *ti)
 	free(ti->object_ids);
 	free(ti->object_seen);
 	free(ti->object_tags);
-	strmap_free(&ti->by_spelling);
+	free(ti->row_names);
+	free(ti->occurrences);
+	free(ti->spelling_tag);
 	strmap_free(&ti->by_key);
 	db_columns_free(&ti->relation_columns);
 	strlist_free(&ti->names);

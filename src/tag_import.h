@@ -4,9 +4,9 @@
  * tags (name, slug, count) and their relation rows are computed and written
  * with table_sync: only the rows that differ from those already in the
  * target are deleted and inserted, so a re-run over the same data writes
- * nothing. Beyond the pseudo-table's text, memory grows with the number of
- * distinct tags (plus a sorted array of the ids of the tagged model), not
- * with the number of relations.
+ * nothing. Beyond the pseudo-table's text (kept until the names are
+ * parsed, once) and 4 bytes per name, memory grows with the number of
+ * distinct tags (plus a sorted array of the ids of the tagged model).
  */
 #ifndef PODMIGRATE_TAG_IMPORT_H
 #define PODMIGRATE_TAG_IMPORT_H
@@ -21,12 +21,8 @@ typedef struct TagImport TagImport;
 /* Reads the ids of the tagged model in the target; NULL on error. */
 TagImport *tag_import_begin(Db *db, const PodTagSource *source, TableSummary *summary);
 bool tag_import_row(TagImport *ti, const JsonField *fields, size_t count, uint64_t row);
-/*
- * Writes the difference (relations deleted before tags), moves the
- * sequences and frees; *wrote tells whether any row was inserted. False on
- * error.
- */
-bool tag_import_end(TagImport *ti, bool *wrote);
+/* Writes the difference (relations deleted before tags), moves the sequences and frees; false on error. */
+bool tag_import_end(TagImport *ti);
 void tag_import_abort(TagImport *ti);
 
 #endif

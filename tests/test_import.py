@@ -413,6 +413,43 @@ def a_row_the_engine_refuses_is_named(engine):
 
 
 @test
+def a_duplicate_row_is_named_not_dropped(engine):
+    """A row breaking a unique constraint stops the import, named; MariaDB's LOAD DATA LOCAL
+    (which would skip it with a warning) must not let it pass."""
+    rows = [{"id": i, "name": "group %d" % i} for i in range(1, 40)]
+    rows[20]["name"] = "group 3"  # auth_group.name is unique
+    path = bad_file("dupname-%s.json" % engine.name, json.dumps({"auth_group": rows}).encode())
+    res = unchanged_after(engine, path, "pm_dupname", "auth_group")
+    check("row 21" in res.stderr or "line 21" in res.stderr, "the refused row is not named: " + res.stderr[-1500:])
+    check("group 3" in res.stderr or "UNIQUE" in res.stderr, res.stderr[-1500:])
+
+
+@test
+def mariadb_without_local_infile_loads_with_inserts():
+    """A server refusing LOAD DATA LOCAL (MySQL 8's default) gets multi-row INSERTs: same rows,
+    same naming of a refused row."""
+    engine = by_name().get("mariadb")
+    if engine is None:
+        return
+    src_file = source_export(engine)
+    engine.run_sql(engine.create("pm_noinfile_switch", version=V4), "SET GLOBAL local_infile = 0;")
+    try:
+        url, res = import_into(engine, src_file, "pm_noinfile", "-v")
+        check("bulk loads with multi-row INSERT" in res.stderr, "not the INSERT path: " + res.stderr[:1500])
+        check("LOAD DATA" not in res.stderr, "LOAD DATA used anyway")
+        compare_with_source(src_file, snapshot(engine, url, "noinfile"))
+        rows = [{"id": i, "name": "group %d" % i} for i in range(1, 40)]
+        rows[20]["name"] = "group 3"
+        path = bad_file("dupname-noinfile.json", json.dumps({"auth_group": rows}).encode())
+        res = unchanged_after(engine, path, "pm_noinfile_dup", "auth_group")
+        check("row 21" in res.stderr, "the refused row is not named: " + res.stderr[-1500:])
+    finally:
+        engine.run_sql(engine.create("pm_noinfile_switch", version=V4), "SET GLOBAL local_infile = 1;")
+    url, res = import_into(engine, src_file, "pm_infile", "-v")
+    check("bulk loads with LOAD DATA LOCAL INFILE" in res.stderr, "not the LOAD DATA path: " + res.stderr[:1500])
+
+
+@test
 def reads_upstream_files(engine):
     src_file = source_export(engine)
     for flavor in ("mariadb", "postgresql"):
