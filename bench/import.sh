@@ -284,17 +284,39 @@ write_load_script() {
     echo "COMMIT;"
 }
 
-# Empties the 4 tagulous tables (not timed): what a first conversion starts from.
+# Empties the 4 tagulous tables (not timed) as fresh as \`make createDB\` leaves
+# them: what a first conversion starts from (TRUNCATE: no deleted index
+# entries left behind for the load to step over; SQLite's DELETE without
+# WHERE, foreign keys off in the CLI, truncates too).
 empty_tags() { # engine
-    local e=$1 t sql=""
+    local e=$1 t sql="" list=""
     for t in video_video_tags video_tagulous_video_tags recorder_recorder_tags recorder_tagulous_recorder_tags; do
         sql+="DELETE FROM $(qident "$e" "$t"); "
+        list+="${list:+, }$(qident "$e" "$t")"
     done
     case "$e" in
     sqlite) sqlite3 -batch -bail "$(sqlite_file "$V4DB")" "BEGIN; $sql COMMIT;" ;;
-    mariadb) my "$V4DB" -e "SET SESSION foreign_key_checks = 0; $sql" ;;
-    postgresql) pg -d "$V4DB" -c "BEGIN; $sql COMMIT;" -c "VACUUM" -c "CHECKPOINT" >/dev/null ;;
+    mariadb) my "$V4DB" -e "SET SESSION foreign_key_checks = 0; ${sql//DELETE FROM/TRUNCATE}" ;;
+    postgresql) pg -d "$V4DB" -c "TRUNCATE $list" -c "CHECKPOINT" >/dev/null ;;
     esac
+}
+
+# One timed tag step of round $i: "$1" names it, $2 is the prefix of its
+# result arrays (${2}_t, ${2}_r), the command follows; OUT says where its
+# output goes (a raw loader must print nothing). The tag relations must then
+# number REL.
+timed_tag_step() {
+    local what=$1
+    local -n times=${2}_t rss=${2}_r
+    shift 2
+    timed "$@"
+    [[ "$OUT" == /dev/null || ! -s "$OUT" ]] || die "$e: $what printed something: $(head -c 2000 "$OUT")"
+    times+=("$ELAPSED") rss+=("$RSS_KB")
+    RAW+="| $e | $i | $what | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
+    log "$e run $i: $what ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
+    local got
+    got=$(count_in "$e" "$V4DB" video_video_tags recorder_recorder_tags)
+    ((got == REL)) || die "$e: after $what: $got tag relations, expected $REL"
 }
 
 # The raw load command of engine $1 for script $2, in RAWCMD (array) and
@@ -408,6 +430,7 @@ for e in "${ENGINE_LIST[@]}"; do
         die "$e: the raw load gives other row counts than podmigrate (above: < podmigrate, > raw)"
 
     # ---- timed runs, alternating.
+    # shellcheck disable=SC2034 # tl_r: filled by timed_tag_step, not reported
     pm_t=() pm_r=() tg_t=() tg_r=() tr_t=() tr_r=() rw_t=() rw_r=() te_t=() te_r=() tl_t=() tl_r=()
     for ((i = 1; i <= REPS; i++)); do
         if ((!TAGS_ONLY)); then
@@ -418,41 +441,16 @@ for e in "${ENGINE_LIST[@]}"; do
             log "$e run $i: podmigrate import ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
         fi
 
-        OUT=/dev/null timed "${TAGCMD[@]}"
-        tg_t+=("$ELAPSED") tg_r+=("$RSS_KB")
-        RAW+="| $e | $i | podmigrate import --onlytags | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
-        log "$e run $i: podmigrate import --onlytags ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
-        got=$(count_in "$e" "$V4DB" video_video_tags recorder_recorder_tags)
-        ((got == REL)) || die "$e: after --onlytags: $got tag relations, expected $REL"
-
-        # The same job done by the engine's loader: empty the 4 tagulous
-        # tables, load them again from the raw files.
-        OUT=$WORK/raw-load-$e.out
-        timed "${TAGRAWCMD[@]}"
-        [[ ! -s "$OUT" ]] || die "$e: the raw tag reload printed something: $(head -c 2000 "$OUT")"
-        tr_t+=("$ELAPSED") tr_r+=("$RSS_KB")
-        RAW+="| $e | $i | $RAW_NAME, tags only | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
-        log "$e run $i: $RAW_NAME, tags only ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
-        got=$(count_in "$e" "$V4DB" video_video_tags recorder_recorder_tags)
-        ((got == REL)) || die "$e: after the raw tag reload: $got tag relations, expected $REL"
+        # A re-run, then the same job done by the engine's loader: empty the 4
+        # tagulous tables, load them again from the raw files.
+        OUT=/dev/null timed_tag_step "podmigrate import --onlytags" tg "${TAGCMD[@]}"
+        OUT=$WORK/raw-load-$e.out timed_tag_step "$RAW_NAME, tags only" tr "${TAGRAWCMD[@]}"
 
         # A first conversion: the tagulous tables empty, podmigrate then the raw loader.
         empty_tags "$e"
-        OUT=/dev/null timed "${TAGCMD[@]}"
-        te_t+=("$ELAPSED") te_r+=("$RSS_KB")
-        RAW+="| $e | $i | podmigrate import --onlytags, tag tables empty | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
-        log "$e run $i: podmigrate import --onlytags, tag tables empty ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
-        got=$(count_in "$e" "$V4DB" video_video_tags recorder_recorder_tags)
-        ((got == REL)) || die "$e: after --onlytags into empty tables: $got tag relations, expected $REL"
+        OUT=/dev/null timed_tag_step "podmigrate import --onlytags, tag tables empty" te "${TAGCMD[@]}"
         empty_tags "$e"
-        OUT=$WORK/raw-load-$e.out
-        timed "${TAGLOADCMD[@]}"
-        [[ ! -s "$OUT" ]] || die "$e: the raw tag load printed something: $(head -c 2000 "$OUT")"
-        tl_t+=("$ELAPSED") tl_r+=("$RSS_KB")
-        RAW+="| $e | $i | $RAW_NAME, tags only, tables empty | $ELAPSED | $CPU | $(kb2mb "$RSS_KB") |"$'\n'
-        log "$e run $i: $RAW_NAME, tags only, tables empty ${ELAPSED}s $(kb2mb "$RSS_KB") MB"
-        got=$(count_in "$e" "$V4DB" video_video_tags recorder_recorder_tags)
-        ((got == REL)) || die "$e: after the raw tag load: $got tag relations, expected $REL"
+        OUT=$WORK/raw-load-$e.out timed_tag_step "$RAW_NAME, tags only, tables empty" tl "${TAGLOADCMD[@]}"
 
         ((TAGS_ONLY)) && continue
         fresh_v4 "$e"
