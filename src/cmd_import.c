@@ -311,7 +311,8 @@ static bool on_table_begin(void *ctx, const char *table)
 	}
 	if (st->opts->only_tags) {
 		t->skip = true;
-		t->summary->note = "skipped: --onlytags";
+		t->summary->note = "scanned over: --onlytags";
+		t->summary->folded = true;
 		return true;
 	}
 	if (!strlist_contains(&st->target_tables, table)) {
@@ -624,7 +625,7 @@ static int import_into_target(ImportState *st, FILE *in)
 		return EXIT_FAILED;
 	}
 	log_info("Imported in %.2f s%s.", clock_now() - started, opts->dry ? " (dry run: rolled back)" : "");
-	if (!opts->dry)
+	if (!opts->dry && !opts->only_tags)
 		log_info("Next steps: make Pod v3's MEDIA_ROOT reachable from Pod v4, then run "
 		         "'python manage.py index_videos --all' in Pod v4.");
 	if (st->rejects.count == 0)

@@ -4,6 +4,7 @@
 #include "strbuf.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,19 +19,33 @@ TableSummary *summary_add(Summary *summary, const char *table)
 
 void summary_print(const Summary *summary)
 {
-	TableSummary total = {.table = "total"};
+	TableSummary total = {.table = "total"}, folded = {0};
+	size_t folded_count = 0;
 	log_info("%-45s %12s %12s %9s %9s %8s", "table", "read", "inserted", "repaired", "rejected",
 	         "seconds");
 	for (size_t i = 0; i < summary->count; i++) {
 		const TableSummary *t = &summary->items[i];
-		log_info("%-45s %12" PRIu64 " %12" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8.2f%s%s", t->table,
-		         t->read, t->inserted, t->repaired, t->rejected, t->seconds, t->note ? "  " : "",
-		         t->note ? t->note : "");
+		if (t->folded) {
+			folded_count++;
+			folded.read += t->read;
+			folded.seconds += t->seconds;
+			folded.note = t->note;
+		} else {
+			log_info("%-45s %12" PRIu64 " %12" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8.2f%s%s", t->table,
+			         t->read, t->inserted, t->repaired, t->rejected, t->seconds, t->note ? "  " : "",
+			         t->note ? t->note : "");
+		}
 		total.read += t->read;
 		total.inserted += t->inserted;
 		total.repaired += t->repaired;
 		total.rejected += t->rejected;
 		total.seconds += t->seconds;
+	}
+	if (folded_count) {
+		char label[64];
+		snprintf(label, sizeof(label), "(%zu other tables)", folded_count);
+		log_info("%-45s %12" PRIu64 " %12d %9d %9d %8.2f  %s", label, folded.read, 0, 0, 0, folded.seconds,
+		         folded.note ? folded.note : "");
 	}
 	log_info("%-45s %12" PRIu64 " %12" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8.2f", total.table, total.read,
 	         total.inserted, total.repaired, total.rejected, total.seconds);

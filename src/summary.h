@@ -2,6 +2,7 @@
 #ifndef PODMIGRATE_SUMMARY_H
 #define PODMIGRATE_SUMMARY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,7 @@ typedef struct TableSummary {
 	uint64_t rejected;
 	double seconds;
 	const char *note; /* "skipped: not in v4", ...; NULL when loaded */
+	bool folded;      /* shown in one line with the other folded tables, not alone */
 } TableSummary;
 
 typedef struct Summary {
