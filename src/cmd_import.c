@@ -582,6 +582,20 @@ static bool import_file(ImportState *st, FILE *in)
 	return ok;
 }
 
+/* Tags whose links the integrity check left out get their counts right again. */
+static bool recount_tags(ImportState *st)
+{
+	for (size_t i = 0; i < pod_tag_source_count; i++) {
+		const PodTagSource *source = &pod_tag_sources[i];
+		for (size_t k = 0; k < st->summary.count; k++) {
+			const TableSummary *t = &st->summary.items[k];
+			if (t->rejected && !strcmp(t->table, source->relation_table) && !tag_import_recount(st->db, source))
+				return false;
+		}
+	}
+	return true;
+}
+
 /* Creates the schema if asked, then imports, checks and commits; returns the exit status. */
 static int import_into_target(ImportState *st, FILE *in)
 {
@@ -607,6 +621,7 @@ static int import_into_target(ImportState *st, FILE *in)
 	bool ok = check_pod_v4(&st->target_tables, opts->force) && db_begin(st->db) &&
 	          db_defer_constraints(st->db) && import_file(st, in) &&
 	          integrity_remove_dangling(st->db, &st->written_tables, &st->rejects, opts->strict, &st->summary) &&
+	          recount_tags(st) &&
 	          db_resume_foreign_keys(st->db) && reject_log_finish(&st->rejects);
 	if (ok && opts->dry) {
 		ok = db_rollback(st->db);

@@ -452,6 +452,37 @@ bool tag_import_end(TagImport *ti)
 	return ok;
 }
 
+bool tag_import_recount(Db *db, const PodTagSource *source)
+{
+	StrBuf sql = STRBUF_INIT;
+	sb_puts(&sql, "UPDATE ");
+	db_quote_ident(db, &sql, source->tag_table);
+	sb_puts(&sql, " SET ");
+	db_quote_ident(db, &sql, "count");
+	sb_puts(&sql, " = (SELECT COUNT(*) FROM ");
+	db_quote_ident(db, &sql, source->relation_table);
+	sb_puts(&sql, " r WHERE r.");
+	db_quote_ident(db, &sql, source->relation_tag_column);
+	sb_puts(&sql, " = ");
+	db_quote_ident(db, &sql, source->tag_table);
+	sb_putc(&sql, '.');
+	db_quote_ident(db, &sql, "id");
+	sb_putc(&sql, ')');
+	bool ok = db_exec(db, sql.data);
+	sb_reset(&sql);
+	sb_puts(&sql, "DELETE FROM ");
+	db_quote_ident(db, &sql, source->tag_table);
+	sb_puts(&sql, " WHERE ");
+	db_quote_ident(db, &sql, "count");
+	sb_puts(&sql, " = 0 AND NOT ");
+	db_quote_ident(db, &sql, "protected");
+	ok = ok && db_exec(db, sql.data);
+	sb_free(&sql);
+	if (ok)
+		log_info("  %s: tag counts recomputed, links having been left out", source->tag_table);
+	return ok;
+}
+
 void tag_import_abort(TagImport *ti)
 {
 	if (!ti)

@@ -25,4 +25,11 @@ bool tag_import_row(TagImport *ti, const JsonField *fields, size_t count, uint64
 bool tag_import_end(TagImport *ti);
 void tag_import_abort(TagImport *ti);
 
+/*
+ * After links were left out (their object was, for a dangling reference):
+ * each tag's count becomes the links left, and a tag left with none is
+ * deleted, as tagulous does when a count drops to 0 (unless protected).
+ */
+bool tag_import_recount(Db *db, const PodTagSource *source);
+
 #endif

@@ -278,6 +278,9 @@ def add_dangling_rows(data):
     videos.append(gone)
     counts.append(dict(counts[0], id=max(r["id"] for r in counts) + 1, video_id=gone["id"],
                        date="2001-01-01"))
+    # its tags: one only it carries, one shared with the first tagged video
+    tagged = data["video_tagging_tag_2_tagulous"]
+    tagged.append({"video_id": gone["id"], "tag_name": "orphan-only tag," + tagged[0]["tag_name"]})
 
 
 @test
@@ -299,6 +302,14 @@ def dangling_rows_are_left_out_in_cascade_and_kept_in_the_reject_file(engine):
     check(orphan not in {r["id"] for r in snap["video_video"]}, "orphan video loaded")
     check_eq(len(snap["video_viewcount"]), len(data["video_viewcount"]) - 2, "viewcount rows")
     check("left out" in res.stderr, res.stderr[-1500:])
+    check(any(t == "video_video_tags" for t, _ in by_table), "the orphan's tag links are not left out: %r" % by_table)
+    # the tags' counts are those of the links left; a tag only the orphan carried is gone
+    tags, relations = read_tags(engine, url)["video"]
+    check("orphan-only tag" not in [name for _, name, _, _, _ in tags], "a tag without links is left: %r" % tags[-3:])
+    per_tag = {}
+    for _, _, tag in relations:
+        per_tag[tag] = per_tag.get(tag, 0) + 1
+    check_eq([(i, n) for i, n, _, c, _ in tags if c != per_tag.get(i, 0)], [], "tags whose count is not their links")
     # --strict: the same file is refused and nothing changes
     before = snapshot(engine, url, "dangling-before-strict")
     res = podmigrate("import", "--db", url, "-i", path, "--strict")
