@@ -44,6 +44,21 @@ void build_insert_head(StrBuf *sb, void (*quote_ident)(StrBuf *, const char *), 
 	sb_puts(sb, ") VALUES ");
 }
 
+bool iexact_keys_each(Db *db, const StrList *names, StrList *keys,
+                      bool (*key_of)(Db *db, const char *name, size_t len, StrBuf *key))
+{
+	StrBuf key = STRBUF_INIT;
+	bool ok = true;
+	for (size_t i = 0; i < names->count && ok; i++) {
+		sb_reset(&key);
+		ok = key_of(db, names->items[i], strlen(names->items[i]), &key);
+		if (ok)
+			strlist_add(keys, key.data ? key.data : "");
+	}
+	sb_free(&key);
+	return ok;
+}
+
 bool collect_first_column_text(void *ctx, const DbValue *values, size_t ncols)
 {
 	(void)ncols;

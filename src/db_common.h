@@ -15,6 +15,10 @@ void format_double_shortest(StrBuf *sb, double value);
 /* Row callback adding the first column's text (if not NULL) to a StrList. */
 bool collect_first_column_text(void *ctx, const DbValue *values, size_t ncols);
 
+/* DbOps.iexact_keys for engines that compute each name's key alone with key_of. */
+bool iexact_keys_each(Db *db, const StrList *names, StrList *keys,
+                      bool (*key_of)(Db *db, const char *name, size_t len, StrBuf *key));
+
 /* Backends embed a DbLoader first in their loader struct and set it up with this. */
 void db_loader_init(DbLoader *loader, Db *db, const char *table, const DbColumns *columns);
 

@@ -70,20 +70,12 @@ static int infile_error(void *state, char *msg, unsigned int size)
 	return 2000; /* CR_UNKNOWN_ERROR */
 }
 
-static bool keep_first_text(void *ctx, const DbValue *values, size_t ncols)
-{
-	StrBuf *out = ctx;
-	if (ncols > 0 && values[0].data && out->len == 0)
-		sb_append(out, values[0].data, values[0].len);
-	return true;
-}
-
 static bool my_query(Db *db, const char *sql, DbRowFn fn, void *ctx);
 
 /* SHOW WARNINGS: Level, Code, Message. */
-static bool keep_warning_message(void *ctx, const DbValue *values, size_t ncols)
+static bool collect_warning_message(void *ctx, const DbValue *values, size_t ncols)
 {
-	return ncols < 3 || keep_first_text(ctx, values + 2, 1);
+	return ncols < 3 || collect_first_column_text(ctx, values + 2, 1);
 }
 
 static bool my_connect(Db *db, const DbUrl *url, DbOpenMode mode)
@@ -117,10 +109,11 @@ static bool my_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 	if (mode != DB_OPEN_WRITE)
 		return true;
 	/* LOAD DATA skips the parsing of INSERT text; servers may refuse it (MySQL 8's default) */
-	StrBuf on = STRBUF_INIT;
-	bool ok = my_query(db, "SELECT @@local_infile", keep_first_text, &on);
-	m->load_data = ok && (strcmp(on.data ? on.data : "", "1") == 0 || strcasecmp(on.data ? on.data : "", "ON") == 0);
-	sb_free(&on);
+	StrList on = STRLIST_INIT;
+	bool ok = my_query(db, "SELECT @@local_infile", collect_first_column_text, &on);
+	const char *value = on.count ? on.items[0] : "";
+	m->load_data = ok && (strcmp(value, "1") == 0 || strcasecmp(value, "ON") == 0);
+	strlist_free(&on);
 	if (m->load_data)
 		mysql_set_local_infile_handler(m->conn, infile_init, infile_read, infile_end, infile_error, m);
 	log_debug("MariaDB: bulk loads with %s", m->load_data ? "LOAD DATA LOCAL INFILE" : "multi-row INSERT");
@@ -522,10 +515,10 @@ static bool load_data_flush(MysqlLoader *l)
 		sb_puts(&why, mysql_error(conn));
 	} else {
 		sb_printf(&why, "%llu of %zu rows loaded, %u warnings", loaded, l->buffered, warnings);
-		StrBuf first = STRBUF_INIT;
-		if (my_query(l->base.db, "SHOW WARNINGS LIMIT 1", keep_warning_message, &first) && first.len)
-			sb_printf(&why, ", the first: %s", first.data);
-		sb_free(&first);
+		StrList first = STRLIST_INIT;
+		if (my_query(l->base.db, "SHOW WARNINGS LIMIT 1", collect_warning_message, &first) && first.count)
+			sb_printf(&why, ", the first: %s", first.items[0]);
+		strlist_free(&first);
 	}
 	log_error("MariaDB refused a row of %s among rows %llu to %llu: %s", l->base.table, l->first_row,
 	          l->first_row + l->buffered - 1, why.data);

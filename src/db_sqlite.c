@@ -262,16 +262,7 @@ static bool sqlite_iexact_key(Db *db, const char *name, size_t len,
 static bool sqlite_iexact_keys(Db *db, const char *table, const char *column, const StrList *names, StrList *keys)
 {
 	(void)table, (void)column;
-	StrBuf key = STRBUF_INIT;
-	bool ok = true;
-	for (size_t i = 0; i < names->count && ok; i++) {
-		sb_reset(&key);
-		ok = sqlite_iexact_key(db, names->items[i], strlen(names->items[i]), &key);
-		if (ok)
-			strlist_add(keys, key.data ? key.data : "");
-	}
-	sb_free(&key);
-	return ok;
+	return iexact_keys_each(db, names, keys, sqlite_iexact_key);
 }
 
 typedef struct SqliteLoader {
