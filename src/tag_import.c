@@ -46,7 +46,6 @@ struct TagImport {
 	} *rows;
 	size_t row_count, row_cap;
 	StrBuf text;
-	StrList names;
 	/*
 	 * The names parsed once: for each row, how many (none for an absent
 	 * object), then each name's spelling, in order; each spelling's tag.
@@ -116,6 +115,38 @@ static ssize_t find_object(const TagImport *ti, int64_t id)
 	return lo < ti->object_count && ti->object_ids[lo] == id ? (ssize_t)lo : -1;
 }
 
+static void note_skipped(TagImport *ti, const char *id, size_t len)
+{
+	if (ti->skipped_objects++ < SKIPPED_IDS_SHOWN) {
+		if (ti->skipped_ids.len)
+			sb_puts(&ti->skipped_ids, ", ");
+		sb_append(&ti->skipped_ids, id, len);
+	}
+}
+
+/*
+ * Whether a row's object takes tags: not when the target lacks it (noted
+ * and skipped), nor for a second row of the same object (*failed, logged).
+ */
+static bool object_takes_tags(TagImport *ti, const struct TagRow *r, bool *failed)
+{
+	char id_text[24];
+	snprintf(id_text, sizeof(id_text), "%" PRId64, r->object_id);
+	ssize_t object = find_object(ti, r->object_id);
+	if (object < 0) {
+		note_skipped(ti, id_text, strlen(id_text));
+		return false;
+	}
+	if (ti->object_seen[object]) {
+		log_error("table %s, row %" PRIu64 ": %s %s has a second row", ti->source->table, r->row,
+		          ti->source->id_column, id_text);
+		*failed = true;
+		return false;
+	}
+	ti->object_seen[object] = true;
+	return true;
+}
+
 /*
  * Tags for every spelling, in order of first appearance (objects in ascending
  * id, names in order): a spelling whose iexact key is already a tag's joins
@@ -124,19 +155,20 @@ static ssize_t find_object(const TagImport *ti, int64_t id)
  */
 static bool assign_tags(TagImport *ti)
 {
-	StrList spellings = STRLIST_INIT, keys = STRLIST_INIT;
+	StrList spellings = STRLIST_INIT, keys = STRLIST_INIT, names = STRLIST_INIT;
 	StrMap seen = {0};
+	bool failed = false;
 	ti->row_names = xmalloc(sizeof(uint32_t) * (ti->row_count ? ti->row_count : 1));
-	for (size_t r = 0; r < ti->row_count; r++) {
+	for (size_t r = 0; r < ti->row_count && !failed; r++) {
 		ti->row_names[r] = 0;
-		if (find_object(ti, ti->rows[r].object_id) < 0)
+		if (!object_takes_tags(ti, &ti->rows[r], &failed))
 			continue; /* an absent object's names make no tag */
-		strlist_free(&ti->names);
-		tags_parse(ti->text.data + ti->rows[r].offset, ti->rows[r].len, &ti->names);
-		ti->row_names[r] = (uint32_t)ti->names.count;
-		for (size_t n = 0; n < ti->names.count; n++) {
+		strlist_free(&names);
+		tags_parse(ti->text.data + ti->rows[r].offset, ti->rows[r].len, &names);
+		ti->row_names[r] = (uint32_t)names.count;
+		for (size_t n = 0; n < names.count; n++) {
 			size_t spelling;
-			const char *name = ti->names.items[n];
+			const char *name = names.items[n];
 			if (!strmap_get(&seen, name, strlen(name), &spelling)) {
 				spelling = spellings.count;
 				strmap_put(&seen, name, strlen(name), spelling);
@@ -151,7 +183,8 @@ static bool assign_tags(TagImport *ti)
 	}
 	sb_free(&ti->text); /* parsed: not needed any more */
 	ti->spelling_tag = xmalloc(sizeof(size_t) * (spellings.count ? spellings.count : 1));
-	bool ok = db_iexact_keys(ti->db, ti->source->tag_table, "name", &spellings, &keys);
+	strlist_free(&names);
+	bool ok = !failed && db_iexact_keys(ti->db, ti->source->tag_table, "name", &spellings, &keys);
 	if (ok && keys.count != spellings.count) {
 		log_error("%s: %zu keys for %zu tag names", ti->source->tag_table, keys.count, spellings.count);
 		ok = false;
@@ -174,15 +207,6 @@ static bool assign_tags(TagImport *ti)
 	strlist_free(&keys);
 	strmap_free(&seen);
 	return ok;
-}
-
-static void note_skipped(TagImport *ti, const char *id, size_t len)
-{
-	if (ti->skipped_objects++ < SKIPPED_IDS_SHOWN) {
-		if (ti->skipped_ids.len)
-			sb_puts(&ti->skipped_ids, ", ");
-		sb_append(&ti->skipped_ids, id, len);
-	}
 }
 
 bool tag_import_row(TagImport *ti, const JsonField *fields, size_t count, uint64_t row)
@@ -221,31 +245,6 @@ static int compare_rows(const void *a, const void *b)
 	if (x->object_id != y->object_id)
 		return x->object_id < y->object_id ? -1 : 1;
 	return x->row < y->row ? -1 : x->row > y->row;
-}
-
-/*
- * The checks done once before the relations are generated: each object has
- * at most one row; the tags of objects absent from the target are skipped.
- */
-static bool check_objects(TagImport *ti)
-{
-	for (size_t i = 0; i < ti->row_count; i++) {
-		const struct TagRow *r = &ti->rows[i];
-		ssize_t object = find_object(ti, r->object_id);
-		char id_text[24];
-		snprintf(id_text, sizeof(id_text), "%" PRId64, r->object_id);
-		if (object < 0) {
-			note_skipped(ti, id_text, strlen(id_text));
-			continue;
-		}
-		if (ti->object_seen[object]) {
-			log_error("table %s, row %" PRIu64 ": %s %s has a second row", ti->source->table, r->row,
-			          ti->source->id_column, id_text);
-			return false;
-		}
-		ti->object_seen[object] = true;
-	}
-	return true;
 }
 
 /*
@@ -429,7 +428,7 @@ bool tag_import_end(TagImport *ti)
 {
 	qsort(ti->rows, ti->row_count, sizeof(*ti->rows), compare_rows);
 	SyncResult relations = {0}, tags = {0};
-	bool ok = check_objects(ti) && assign_tags(ti);
+	bool ok = assign_tags(ti);
 	if (ok) {
 		count_relations(ti);
 		make_slugs(ti);
@@ -500,7 +499,6 @@ void tag_import_abort(TagImport *ti)
 	free(ti->spelling_tag);
 	strmap_free(&ti->by_key);
 	db_columns_free(&ti->relation_columns);
-	strlist_free(&ti->names);
 	sb_free(&ti->skipped_ids);
 	free(ti->rows);
 	sb_free(&ti->text);
