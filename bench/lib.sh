@@ -15,6 +15,42 @@ die() {
 log() { echo "bench: $*" >&2; }
 is_num() { [[ "$1" =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)$ ]] && awk -v x="$1" 'BEGIN{exit !(x>0)}'; }
 
+# ------------------------------------------------------------------ options
+
+# The script's header comment, up to `set -euo`, is its help.
+usage() {
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+    exit 2
+}
+
+# The options both benchmarks take: sets SHIFT to the words $1... used, 0
+# when $1 is not one of them (the caller handles its own).
+common_option() {
+    SHIFT=2
+    case "$1" in
+    --engines) ENGINES=${2:?} ;;
+    --scale) SCALE=${2:?} ;;
+    --reps) REPS=${2:?} ;;
+    --server-dir) SRV_DIR=${2:?} ;;
+    --write-results) WRITE_RESULTS=1; SHIFT=1 ;;
+    -h | --help) usage ;;
+    *) SHIFT=0 ;;
+    esac
+}
+
+# Checks the common options; sets ENGINE_LIST; makes WORK.
+check_common_options() {
+    IFS=, read -r -a ENGINE_LIST <<<"$ENGINES"
+    local e
+    for e in "${ENGINE_LIST[@]}"; do
+        [[ "$e" == sqlite || "$e" == mariadb || "$e" == postgresql ]] || die "unknown engine: $e"
+    done
+    is_num "$SCALE" || die "--scale must be a positive number"
+    [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer"
+    [[ -x /usr/bin/time ]] || die "/usr/bin/time (GNU time) is needed: apt-get install time"
+    mkdir -p "$WORK"
+}
+
 # ------------------------------------------------------------------ binary
 
 # Others may run `make` in this tree while we measure: time a private copy so

@@ -39,34 +39,17 @@ ORIG_ARGS=("$@")
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 
-usage() {
-    sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
-    exit 2
-}
-
 while (($#)); do
+    common_option "$@"
+    if ((SHIFT)); then shift "$SHIFT"; continue; fi
     case "$1" in
-    --engines) ENGINES=${2:?}; shift 2 ;;
-    --scale) SCALE=${2:?}; shift 2 ;;
     --rss-scale) RSS_SCALE=${2:?}; shift 2 ;;
-    --reps) REPS=${2:?}; shift 2 ;;
     --reuse) REUSE=1; shift ;;
-    --write-results) WRITE_RESULTS=1; shift ;;
-    --server-dir) SRV_DIR=${2:?}; shift 2 ;;
-    -h | --help) usage ;;
     *) echo "bench: unknown argument: $1" >&2; usage ;;
     esac
 done
-
-IFS=, read -r -a ENGINE_LIST <<<"$ENGINES"
-for e in "${ENGINE_LIST[@]}"; do
-    [[ "$e" == sqlite || "$e" == mariadb || "$e" == postgresql ]] || die "unknown engine: $e"
-done
-is_num "$SCALE" || die "--scale must be a positive number"
+check_common_options
 [[ "$RSS_SCALE" == none ]] || is_num "$RSS_SCALE" || die "--rss-scale must be a positive number or none"
-[[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer"
-[[ -x /usr/bin/time ]] || die "/usr/bin/time (GNU time) is needed: apt-get install time"
-mkdir -p "$WORK"
 
 build_pm
 start_servers
