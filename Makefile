@@ -48,7 +48,7 @@ unit-test: $(BUILD)/unit_tests
 # PostgreSQL servers started for the run (tests/run.sh). The tests run the
 # AddressSanitizer/UBSan build, so a memory error anywhere fails them.
 test:
-	$(MAKE) SANITIZE=1 check
+	$(MAKE) --no-print-directory SANITIZE=1 check
 
 # The same tests with the current build flags (make check, or make SANITIZE=1 check).
 check: $(BUILD)/podmigrate $(BUILD)/unit_tests
