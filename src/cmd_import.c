@@ -655,7 +655,8 @@ static int import_into_target(ImportState *st, FILE *in)
 	double started = clock_now();
 	bool ok = check_pod_v4(&st->target_tables, opts->force) && db_begin(st->db) &&
 	          db_defer_constraints(st->db) && import_file(st, in) &&
-	          integrity_remove_dangling(st->db, &st->written_tables, &st->rejects, opts->strict, &st->summary) &&
+	          integrity_remove_dangling(st->db, &st->written_tables, &st->target_tables, &st->rejects, opts->strict,
+	                                    &st->summary) &&
 	          recount_tags(st) &&
 	          db_resume_foreign_keys(st->db) && reject_log_finish(&st->rejects);
 	if (ok && opts->dry) {
