@@ -150,6 +150,8 @@ bool value_normalize_datetime(const char *s, size_t len, StrBuf *out)
 		gmtime_r(&t, &tm);
 		y = tm.tm_year + 1900, mo = tm.tm_mon + 1, d = tm.tm_mday;
 		h = tm.tm_hour, mi = tm.tm_min, sec = tm.tm_sec;
+		if (y < 1 || y > 9999) /* the offset moved it out of the 4-digit years */
+			return false;
 	}
 	append_digits(out, y, 4);
 	sb_putc(out, '-');
@@ -177,6 +179,18 @@ bool value_normalize_uuid(const char *s, size_t len, StrBuf *out)
 		return false;
 	sb_append(out, hex, 32);
 	return true;
+}
+
+/* A whole number (checked by value_normalize_integer) without leading zeros or "-0". */
+static void append_canonical_integer(StrBuf *out, const char *s, size_t len)
+{
+	bool negative = s[0] == '-';
+	size_t i = negative;
+	while (i + 1 < len && s[i] == '0')
+		i++;
+	if (negative && !(len - i == 1 && s[i] == '0'))
+		sb_putc(out, '-');
+	sb_append(out, s + i, len - i);
 }
 
 bool value_normalize_integer(const char *s, size_t len)
@@ -251,7 +265,8 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrB
 			*why = "not an integer";
 			return false;
 		}
-		json_number(w, s, len);
+		append_canonical_integer(canon, s, len); /* JSON allows no leading zeros */
+		json_number(w, canon->data, canon->len);
 		return true;
 	case COL_BOOL: {
 		int b = value_parse_bool(s, len);
@@ -393,7 +408,7 @@ bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *tex
 		}
 		if (!integer_fits(column, text, len, why))
 			return false;
-		sb_append(out, text, len);
+		append_canonical_integer(out, text, len);
 		return true;
 	case COL_FLOAT:
 	case COL_DECIMAL:
