@@ -37,7 +37,8 @@ run_logged() { # NAME COMMAND...: prints the command's output and tallies it
 }
 
 kind() { # "asan" or "release": the sanitizer runtime is a shared library of the binary
-    if ldd "$1/podmigrate" 2>/dev/null | grep -q libasan; then echo asan; else echo release; fi
+    # (no `ldd | grep -q`: grep's early exit can fail ldd with SIGPIPE, under pipefail)
+    if [[ $(ldd "$1/podmigrate" 2>/dev/null) == *libasan* ]]; then echo asan; else echo release; fi
 }
 
 set_build_env() { # BUILD: sets k (its kind) and buildenv (the environment its tests run in)
