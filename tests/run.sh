@@ -29,11 +29,12 @@ tally() { # adds the counts of a "NAME: N passed, M failed" line
     failed=$((failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
 }
 
-run_logged() { # NAME COMMAND...: prints the command's output and tallies it
-    local name=$1
+run_logged() { # NAME COMMAND...: prints the command's output and its duration, tallies it
+    local name=$1 start=$SECONDS
     shift
     "$@" 2>&1 | tee "$log"
     tally "$log" "$name"
+    echo "-- $name: $((SECONDS - start)) s"
 }
 
 kind() { # "asan" or "release": the sanitizer runtime is a shared library of the binary
