@@ -71,42 +71,32 @@ def _mariadb_state(engine, url):
     return state
 
 
-def _pg_literal(text):
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _pg_ident(text):
-    return '"' + text.replace('"', '""') + '"'
-
-
 def _postgresql_state(engine, url):
-    tables = [r[0] for r in query(engine, url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1;")]
-    check(tables, "no tables in " + url)
+    # one psql run: \gexec runs the query each row spells, one per table and per sequence
+    rows = query(engine, url, r"""
+SELECT format('SELECT %L, %L, md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text), '''')) FROM %I t',
+              'table', tablename, tablename) FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename \gexec
+SELECT format('SELECT %L, %L, concat(''last_value='', last_value, '' is_called='', is_called) FROM %I',
+              'sequence', sequencename, sequencename) FROM pg_sequences WHERE schemaname = 'public'
+              ORDER BY sequencename \gexec
+SELECT 'sequence definition', sequencename, start_value, increment_by FROM pg_sequences
+ WHERE schemaname = 'public' ORDER BY 2;
+SELECT 'schema', table_name, column_name, ordinal_position, data_type, is_nullable, column_default, is_identity,
+       identity_generation FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 2, 4;
+SELECT 'schema', conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+ WHERE connamespace = 'public'::regnamespace ORDER BY 2, 3;
+SELECT 'schema', indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 2;
+""")
     state = {}
-    rows = query(engine, url, " UNION ALL ".join(
-        "SELECT %s, (SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM %s t)"
-        % (_pg_literal(name), _pg_ident(name)) for name in tables) + ";")
-    for name, digest in rows:
-        state["table " + name] = digest
     # setval is never rolled back: every sequence is part of the state, read from the
     # sequence itself (pg_sequences hides last_value when is_called is false)
-    sequences = query(engine, url, "SELECT sequencename, start_value, increment_by FROM pg_sequences "
-                      "WHERE schemaname = 'public' ORDER BY 1;")
-    if sequences:
-        values = {name: (last, called) for name, last, called in query(engine, url, " UNION ALL ".join(
-            "SELECT %s, last_value, is_called FROM %s" % (_pg_literal(name), _pg_ident(name))
-            for name, _, _ in sequences) + ";")}
-        for name, start, increment in sequences:
-            last, called = values[name]
-            state["sequence " + name] = "last_value=%s is_called=%s start=%s increment=%s" % (
-                last, called, start, increment)
-    state["schema"] = _digest([
-        query(engine, url, "SELECT table_name, column_name, ordinal_position, data_type, is_nullable, "
-              "column_default, is_identity, identity_generation FROM information_schema.columns "
-              "WHERE table_schema = 'public' ORDER BY 1, 3;"),
-        query(engine, url, "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-              "WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2;"),
-        query(engine, url, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1;")])
+    for row in rows:
+        if row[0] in ("table", "sequence"):
+            state[row[0] + " " + row[1]] = row[2]
+        elif row[0] == "sequence definition":
+            state["sequence " + row[1]] += " start=%s increment=%s" % (row[2], row[3])
+    check(any(k.startswith("table ") for k in state), "no tables in " + url)
+    state["schema"] = _digest([row for row in rows if row[0] == "schema"])
     return state
 
 
@@ -129,8 +119,8 @@ def other_connections(engine, url):
     [(id, application_name)]."""
     db = url.rsplit("/", 1)[1]
     if engine.name == "postgresql":
-        return query(engine, url, "SELECT pid, application_name FROM pg_stat_activity WHERE datname = %s "
-                     "AND pid <> pg_backend_pid();" % _pg_literal(db))
+        return query(engine, url, "SELECT pid, application_name FROM pg_stat_activity WHERE datname = '%s' "
+                     "AND pid <> pg_backend_pid();" % db.replace("'", "''"))
     if engine.name == "mariadb":
         return query(engine, url, "SELECT ID, '' FROM information_schema.PROCESSLIST WHERE DB = '%s' "
                      "AND ID <> CONNECTION_ID();" % db.replace("'", "''"))
@@ -193,11 +183,21 @@ def _load_edge(engine, dbname):
     return url
 
 
+_made = {}
+
+
 def _copy(engine, dbname, template_name, make):
     """make(dbname), or a copy of a template it made once: PostgreSQL CREATE DATABASE ...
-    TEMPLATE, a file copy for SQLite. MariaDB has no template databases: made each time."""
+    TEMPLATE, a file copy for SQLite. MariaDB has no template databases: a database made
+    earlier under that name is given again if its state is still the one it was made with
+    (a test that passed left it so), else made again."""
     if engine.name == "mariadb":
-        return make(dbname)
+        made = _made.get((dbname, template_name))
+        if made and db_state(engine, made[0]) == made[1]:
+            return made[0]
+        url = make(dbname)
+        _made[(dbname, template_name)] = (url, db_state(engine, url))
+        return url
     key = (engine.name, template_name)
     if key not in _templates:
         _templates[key] = make(template_name)
@@ -327,7 +327,7 @@ def strace_env():
 
 
 def strace_command(trace_file, trace, inject=None, extra=()):
-    # not --seccomp-bpf: with it, strace 6.1 misses the injection (the probe below shows it)
+    # not --seccomp-bpf: with it, strace 6.1 here never delivered the injected signal
     cmd = ["strace", "-f", "-qq", "-o", trace_file, "-e", "trace=" + ",".join(trace), *extra]
     if inject:
         name, when = inject
@@ -342,7 +342,8 @@ def check_strace_kills_before_the_call():
     unlink whose effects would be visible: neither happens. Fails (with strace's message) where
     ptrace is not allowed."""
     path = os.path.join(WORK, "strace-probe")
-    script = "import os, sys; fd = os.open(sys.argv[1], os.O_WRONLY); os.pwrite(fd, b'after!', 0); os.unlink(sys.argv[1])"
+    script = ("import os, sys; fd = os.open(sys.argv[1], os.O_WRONLY); os.pwrite(fd, b'after!', 0); "
+              "os.unlink(sys.argv[1])")
     # killed at the pwrite64: the file keeps its bytes; at the unlink: written, not removed
     for name, left in (("pwrite64", b"before"), ("unlink", b"after!")):
         with open(path, "wb") as f:

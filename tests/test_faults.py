@@ -9,11 +9,13 @@ import sys
 
 from dbquery import query
 from faults import (Tmpfs, bench_source, check_one_line_error, check_state, check_strace_kills_before_the_call,
-                    choose_kill_points, count_kill_points, db_state, file_with_dangling_rows, fresh_dir, fresh_target, kill_at,
-                    listing, loaded_target, other_connections, read_bytes, run_podmigrate, start_streaming,
-                    state_diff, wait_for_other_connections_to_end)
+                    choose_kill_points, count_kill_points, db_state, file_with_dangling_rows, fresh_dir,
+                    fresh_target, kill_at, listing, loaded_target, other_connections, read_bytes, run_podmigrate,
+                    start_streaming, state_diff, wait_for_other_connections_to_end)
 from pmtest import WORK, check, check_eq, edge_export, engines, podmigrate, run, test
 
+# the one name of the loaded target the tests get (a fresh copy, see faults.loaded_target)
+TARGET = "pm_faults_target"
 CONNECTION_LOST = ("connection", "server", "terminat", "killed", "lost", "closed")
 NO_SPACE = ("No space left on device", "ENOSPC")
 
@@ -128,7 +130,7 @@ def a_killed_server_connection_fails_the_import_and_changes_nothing(engine):
     """The import's connection killed by the server mid-load: exit 1 with a clear one-line
     error, the target unchanged, no reject file or partial file next to the input."""
     _, big = bench_source(engine)
-    url = loaded_target(engine, "pm_faults_connkill")
+    url = loaded_target(engine, TARGET)
     directory = fresh_dir("connkill-import-" + engine.name)
     source = in_dir(directory, big, "big.json")
     before, files = db_state(engine, url), listing(directory)
@@ -180,7 +182,7 @@ def export_to_a_full_disk_fails_and_keeps_the_previous_file(engine):
 def reject_file_on_a_full_disk_fails_the_import_and_changes_nothing(engine):
     """Rows left out cannot be kept when the reject file's disk is full: the import fails
     (exit 1, the reason given) rather than drop them, the target unchanged, no file left."""
-    url = loaded_target(engine, "pm_faults_rejects_full")
+    url = loaded_target(engine, TARGET)
     source = file_with_dangling_rows(engine, fresh_dir("rejects-full-" + engine.name))
     before = db_state(engine, url)
     fs = Tmpfs("tmpfs-rejects-" + engine.name)
@@ -228,7 +230,7 @@ def import_refuses_a_reject_path_that_is_a_symlink(engine):
     """A reject file path (--rejects LINK, or the default NAME.rejects.jsonl) that is a symlink
     to another file: the import is refused (exit 1, naming it), the target unchanged, the
     other file intact."""
-    url = loaded_target(engine, "pm_faults_symlink_rejects")
+    url = loaded_target(engine, TARGET)
     directory = fresh_dir("symlink-rejects-" + engine.name)
     source = file_with_dangling_rows(engine, directory)
     before = db_state(engine, url)
@@ -300,7 +302,7 @@ def a_successful_export_removes_stale_partial_files_of_its_target(engine):
 def a_failed_import_leaves_no_reject_or_partial_file(engine):
     """An import that fails (a truncated file; rows left out under --strict) leaves no reject
     file and no partial file next to its input, and the target unchanged."""
-    url = loaded_target(engine, "pm_faults_failed")
+    url = loaded_target(engine, TARGET)
     directory = fresh_dir("failed-import-" + engine.name)
     truncated = truncated_copy(engine, directory)
     dangling = file_with_dangling_rows(engine, directory)
@@ -322,7 +324,7 @@ OLD_REJECTS = b'{"table": "from an earlier run", "row": {}, "reason": "kept"}\n'
 def a_dry_run_keeps_an_existing_reject_file(engine):
     """--dry of a clean file writes and deletes nothing: a reject file of an earlier run at
     the default path (NAME.rejects.jsonl next to NAME.json) stays byte-identical."""
-    url = loaded_target(engine, "pm_faults_dry_keep")
+    url = loaded_target(engine, TARGET)
     directory = fresh_dir("dry-keep-" + engine.name)
     source = in_dir(directory, edge_export(engine), "clean.json")
     rejects = write(os.path.join(directory, "clean.rejects.jsonl"), OLD_REJECTS)
@@ -338,7 +340,7 @@ def a_dry_run_keeps_an_existing_reject_file(engine):
 def a_dry_run_with_dangling_rows_writes_no_reject_file(engine):
     """--dry of a file with rows to leave out: exit 3, says they were left out and that no
     reject file was written, writes none, and the target unchanged (sequences included)."""
-    url = loaded_target(engine, "pm_faults_dry_dangling")
+    url = loaded_target(engine, TARGET)
     directory = fresh_dir("dry-dangling-" + engine.name)
     source = file_with_dangling_rows(engine, directory)
     before = db_state(engine, url)
@@ -357,7 +359,7 @@ def a_dry_run_from_stdin_touches_no_file_in_the_cwd(engine):
     """import -i - --dry (clean, then with rows to leave out) in a directory holding a
     stdin.rejects.jsonl and a podmigrate.rejects.jsonl (the default reject file of -i -): both
     byte-identical, nothing added, the target unchanged."""
-    url = loaded_target(engine, "pm_faults_dry_stdin")
+    url = loaded_target(engine, TARGET)
     sources = fresh_dir("dry-stdin-sources-" + engine.name)
     cwd = fresh_dir("dry-stdin-" + engine.name)
     kept = {name: write(os.path.join(cwd, name), OLD_REJECTS + name.encode() + b"\n")
@@ -394,7 +396,7 @@ def a_dry_run_leaves_every_sequence_as_it_was(engine):
     """--dry over a target where Pod has created groups since (its sequence past the file's
     ids): the state is identical, sequences included, and Pod's next insert works (it failed
     with a duplicate key when setval moved auth_group_id_seq back)."""
-    url = loaded_target(engine, "pm_faults_seq_dry")
+    url = loaded_target(engine, TARGET)
     for n in (1, 2):
         check_eq(pod_insert(engine, url, "auth_group", name="created by pod %d" % n), None, "Pod's insert")
     before = db_state(engine, url)
@@ -410,7 +412,7 @@ def a_dry_run_leaves_every_sequence_as_it_was(engine):
 def a_failed_import_leaves_every_sequence_as_it_was(engine):
     """An import failing at the end of its input (truncated file) after loading most tables:
     the state is identical, sequences included."""
-    url = loaded_target(engine, "pm_faults_seq_failed")
+    url = loaded_target(engine, TARGET)
     source = truncated_copy(engine, fresh_dir("seq-failed-" + engine.name))
     before = db_state(engine, url)
     res = podmigrate("import", "--db", url, "-i", source, "-q")
@@ -422,7 +424,7 @@ def a_failed_import_leaves_every_sequence_as_it_was(engine):
 def an_onlytags_dry_run_leaves_every_sequence_as_it_was(engine):
     """--onlytags --dry over a target whose tags differ from the file's: the state is
     identical, the tag tables' sequences included."""
-    url = loaded_target(engine, "pm_faults_seq_tags")
+    url = loaded_target(engine, TARGET)
     check_eq(pod_insert(engine, url, "video_tagulous_video_tags", name="pod tag", slug="pod-tag", count=0,
                         protected=False), None, "Pod's insert of a tag")
     before = db_state(engine, url)
@@ -436,7 +438,7 @@ def rows_created_after_an_import_get_the_next_free_id(engine):
     """After an import whose ids are past the target's counters, a row inserted without id
     (as Django does) gets max(id) + 1, in a table loaded from the file and in a tag table
     the tag conversion wrote."""
-    url = fresh_target(engine, "pm_faults_seq_next")
+    url = fresh_target(engine, "pm_faults_fresh_target")
     res = podmigrate("import", "--db", url, "-i", edge_export(engine), "-q")
     check_eq(res.returncode, 0, "import: " + res.stderr[-2000:])
     for table, values in (("auth_group", {"name": "new after import"}),
