@@ -177,7 +177,7 @@ def fresh_target(engine, dbname):
 
 
 def _load_edge(engine, dbname):
-    url = engine.create(dbname, version=V4)
+    url = fresh_target(engine, dbname)
     res = podmigrate("import", "--db", url, "-i", edge_export(engine), "-q")
     check_eq(res.returncode, 0, "import of the edge data into %s: %s" % (dbname, res.stderr[-2000:]))
     return url
@@ -268,6 +268,15 @@ def run_podmigrate(args, cwd=None, stdin_path=None, env=None, timeout=600):
     return res
 
 
+def check_status(status, expected, what, stderr):
+    """An exit status, or the failure naming what ran, the status and the last lines it printed."""
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    if status not in expected:
+        tail = "\n    ".join(stderr.rstrip("\n").splitlines()[-6:])
+        raise AssertionError("%s: exit status %s, expected %s; its last lines:\n    %s" % (
+            what, status, " or ".join(map(str, expected)), tail))
+
+
 def check_no_sanitizer_report(stderr, args):
     for mark in SANITIZER_MARKS:
         check(mark not in stderr, "sanitizer report from podmigrate %s:\n%s" % (" ".join(args), stderr[-6000:]))
@@ -341,6 +350,7 @@ def check_strace_kills_before_the_call():
     syscall-enter-stop, kills it without running the call. Shown here on a pwrite64 and an
     unlink whose effects would be visible: neither happens. Fails (with strace's message) where
     ptrace is not allowed."""
+    check(shutil.which("strace"), "strace is not installed (scripts/install-deps.sh installs it)")
     path = os.path.join(WORK, "strace-probe")
     script = ("import os, sys; fd = os.open(sys.argv[1], os.O_WRONLY); os.pwrite(fd, b'after!', 0); "
               "os.unlink(sys.argv[1])")

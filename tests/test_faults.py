@@ -8,11 +8,12 @@ import signal
 import sys
 
 from dbquery import query
-from faults import (Tmpfs, bench_source, check_one_line_error, check_state, check_strace_kills_before_the_call,
-                    choose_kill_points, count_kill_points, db_state, file_with_dangling_rows, fresh_dir,
-                    fresh_target, kill_at, listing, loaded_target, other_connections, read_bytes, run_podmigrate,
-                    start_streaming, state_diff, wait_for_other_connections_to_end)
-from pmtest import WORK, check, check_eq, edge_export, engines, podmigrate, run, test
+from faults import (Tmpfs, bench_source, check_one_line_error, check_state, check_status,
+                    check_strace_kills_before_the_call, choose_kill_points, count_kill_points, db_state,
+                    file_with_dangling_rows, fresh_dir, fresh_target, kill_at, listing, loaded_target,
+                    other_connections, read_bytes, run_podmigrate, start_streaming, state_diff,
+                    wait_for_other_connections_to_end)
+from pmtest import check, check_eq, edge_export, engines, podmigrate, run, test
 
 # the one name of the loaded target the tests get (a fresh copy, see faults.loaded_target)
 TARGET = "pm_faults_target"
@@ -90,7 +91,7 @@ def kill_9_at_any_point_of_an_import_leaves_the_target_as_it_was(engine):
     missing = [p for p in ("loading", "tags", "integrity", "commit") if p not in phases]
     check(not missing, "no kill in the %s phase (kills by phase: %r)" % (missing, phases))
     res = podmigrate("import", "--db", target, *args, "-q")
-    check(res.returncode in (0, 3), "the import after the kills failed (%d): %s" % (res.returncode, res.stderr[-2000:]))
+    check_status(res.returncode, (0, 3), "the import after the kills", res.stderr)
     check_state(imported, db_state(engine, target), "an import after the kills, compared with one never killed,")
 
 
@@ -135,7 +136,7 @@ def a_killed_server_connection_fails_the_import_and_changes_nothing(engine):
     source = in_dir(directory, big, "big.json")
     before, files = db_state(engine, url), listing(directory)
     status, err = run_with_connection_killed(engine, url, ["import", "--db", url, "-i", source])
-    check_eq(status, 1, "exit status: " + err[-2000:])
+    check_status(status, 1, "import whose connection was killed", err)
     check_one_line_error(err, *CONNECTION_LOST)
     check_state(before, db_state(engine, url), "an import whose connection was killed")
     check_eq(listing(directory), files, "files next to the input")
@@ -153,7 +154,7 @@ def a_killed_server_connection_fails_the_export_and_writes_nothing(engine):
             write(out, previous)
         files = listing(directory)
         status, err = run_with_connection_killed(engine, src, ["export", "--db", src, "-o", out])
-        check_eq(status, 1, "exit status: " + err[-2000:])
+        check_status(status, 1, "export whose connection was killed", err)
         check_one_line_error(err, *CONNECTION_LOST)
         check_eq(listing(directory), files, "files in the output directory")
         if previous:
@@ -172,7 +173,7 @@ def export_to_a_full_disk_fails_and_keeps_the_previous_file(engine):
     with fs as directory:
         out = write(os.path.join(directory, "out.json"), b'{"previous": "export"}\n')
         res = podmigrate("export", "--db", src, "-o", out)
-        check_eq(res.returncode, 1, "exit status: " + res.stderr[-2000:])
+        check_status(res.returncode, 1, "export to a full disk", res.stderr)
         check(any(m in res.stderr for m in NO_SPACE), "the reason is not given: " + res.stderr[-2000:])
         check_eq(read_bytes(out), b'{"previous": "export"}\n', "the previous output file")
         check_eq(listing(directory), ["out.json"], "files in the output directory")
@@ -189,7 +190,7 @@ def reject_file_on_a_full_disk_fails_the_import_and_changes_nothing(engine):
     with fs as directory:
         fs.fill()
         res = podmigrate("import", "--db", url, "-i", source, "--rejects", os.path.join(directory, "r.jsonl"))
-        check_eq(res.returncode, 1, "exit status: " + res.stderr[-2000:])
+        check_status(res.returncode, 1, "import with its reject file on a full disk", res.stderr)
         check(any(m in res.stderr for m in NO_SPACE), "the reason is not given: " + res.stderr[-2000:])
         check_eq(listing(directory), ["filler"], "files on the full disk")
     check_state(before, db_state(engine, url), "an import whose reject file could not be written")
@@ -206,7 +207,7 @@ def symlink_to_victim(directory, name):
 
 
 def check_link_kept(link, victim, res):
-    check_eq(res.returncode, 1, "exit status with %s a symlink: %s" % (link, res.stderr[-2000:]))
+    check_status(res.returncode, 1, "with %s a symlink" % link, res.stderr)
     check(link in res.stderr and "symbolic link" in res.stderr,
           "the message does not name %s as a symbolic link: %s" % (link, res.stderr[-2000:]))
     check_eq(read_bytes(victim), b"another file, not ours\n", "the file the link points to")
@@ -262,7 +263,7 @@ def export_refuses_to_overwrite_its_own_sqlite_source(engine):
     os.link(x, os.path.join(directory, "hardlink.json"))
     for out in ("pod.sqlite3", "link.json", "hardlink.json"):
         res = podmigrate("export", "--db", "sqlite:" + x, "-o", os.path.join(directory, out))
-        check_eq(res.returncode, 2, "exit status of an export to %s: %s" % (out, res.stderr[-1500:]))
+        check_status(res.returncode, 2, "export of sqlite:pod.sqlite3 -o " + out, res.stderr)
         check(read_bytes(x) == original, "the source database was overwritten through -o %s" % out)
     check_eq(listing(directory), ["hardlink.json", "link.json", "pod.sqlite3"], "files")
 
@@ -294,7 +295,7 @@ def a_successful_export_removes_stale_partial_files_of_its_target(engine):
     write(os.path.join(directory, ".out.json.partial-Ab12Cd"), b'{"stale": ')
     write(os.path.join(directory, ".other.json.partial-Ef34Gh"), b'{"not ours": ')
     res = podmigrate("export", "--db", src, "-o", os.path.join(directory, "out.json"), "-q")
-    check_eq(res.returncode, 0, "export: " + res.stderr[-2000:])
+    check_status(res.returncode, 0, "export", res.stderr)
     check_eq(listing(directory), [".other.json.partial-Ef34Gh", "out.json"], "files after the export")
 
 
@@ -309,7 +310,7 @@ def a_failed_import_leaves_no_reject_or_partial_file(engine):
     before, files = db_state(engine, url), listing(directory)
     for source, extra in ((truncated, ()), (dangling, ("--strict",))):
         res = podmigrate("import", "--db", url, "-i", source, *extra)
-        check_eq(res.returncode, 1, "exit status of %s: %s" % (os.path.basename(source), res.stderr[-1500:]))
+        check_status(res.returncode, 1, "import of " + os.path.basename(source), res.stderr)
         check_eq(listing(directory), files, "files after the failed import of " + os.path.basename(source))
         check_state(before, db_state(engine, url), "the failed import of " + os.path.basename(source))
 
@@ -330,7 +331,7 @@ def a_dry_run_keeps_an_existing_reject_file(engine):
     rejects = write(os.path.join(directory, "clean.rejects.jsonl"), OLD_REJECTS)
     before = db_state(engine, url)
     res = podmigrate("import", "--db", url, "-i", source, "--dry")
-    check_eq(res.returncode, 0, "exit status: " + res.stderr[-2000:])
+    check_status(res.returncode, 0, "--dry", res.stderr)
     check(os.path.exists(rejects) and read_bytes(rejects) == OLD_REJECTS, "--dry removed or changed " + rejects)
     check_eq(listing(directory), ["clean.json", "clean.rejects.jsonl"], "files")
     check_state(before, db_state(engine, url), "--dry")
@@ -345,7 +346,7 @@ def a_dry_run_with_dangling_rows_writes_no_reject_file(engine):
     source = file_with_dangling_rows(engine, directory)
     before = db_state(engine, url)
     res = podmigrate("import", "--db", url, "-i", source, "--dry")
-    check_eq(res.returncode, 3, "exit status: " + res.stderr[-2000:])
+    check_status(res.returncode, 3, "--dry with rows to leave out", res.stderr)
     check_eq(listing(directory), ["dangling.json"], "files after --dry")
     check("left out" in res.stderr, "--dry does not say rows were left out: " + res.stderr[-1500:])
     check(any(m in res.stderr.lower() for m in ("no reject file", "reject file was not written",
@@ -368,7 +369,7 @@ def a_dry_run_from_stdin_touches_no_file_in_the_cwd(engine):
     before = db_state(engine, url)
     for source, status in ((edge_export(engine), 0), (file_with_dangling_rows(engine, sources), 3)):
         res = run_podmigrate(["import", "--db", url, "-i", "-", "--dry"], cwd=cwd, stdin_path=source)
-        check_eq(res.returncode, status, "exit status: " + res.stderr[-2000:])
+        check_status(res.returncode, status, "import -i - --dry of " + os.path.basename(source), res.stderr)
         check_eq(listing(cwd), sorted(kept), "files in the cwd")
         for name, path in kept.items():
             check(read_bytes(path) == contents[name], "--dry from stdin changed ./" + name)
@@ -401,7 +402,7 @@ def a_dry_run_leaves_every_sequence_as_it_was(engine):
         check_eq(pod_insert(engine, url, "auth_group", name="created by pod %d" % n), None, "Pod's insert")
     before = db_state(engine, url)
     res = podmigrate("import", "--db", url, "-i", edge_export(engine), "--dry", "-q")
-    check_eq(res.returncode, 0, "exit status: " + res.stderr[-2000:])
+    check_status(res.returncode, 0, "--dry", res.stderr)
     after = db_state(engine, url)
     error = pod_insert(engine, url, "auth_group", name="created by pod 3")
     check(after == before and error is None, "--dry changed the database: %s; Pod's next insert: %s" % (
@@ -416,7 +417,7 @@ def a_failed_import_leaves_every_sequence_as_it_was(engine):
     source = truncated_copy(engine, fresh_dir("seq-failed-" + engine.name))
     before = db_state(engine, url)
     res = podmigrate("import", "--db", url, "-i", source, "-q")
-    check_eq(res.returncode, 1, "exit status: " + res.stderr[-2000:])
+    check_status(res.returncode, 1, "import of a truncated file", res.stderr)
     check_state(before, db_state(engine, url), "the failed import")
 
 
@@ -429,7 +430,7 @@ def an_onlytags_dry_run_leaves_every_sequence_as_it_was(engine):
                         protected=False), None, "Pod's insert of a tag")
     before = db_state(engine, url)
     res = podmigrate("import", "--db", url, "-i", edge_export(engine), "--onlytags", "--dry", "-q")
-    check_eq(res.returncode, 0, "exit status: " + res.stderr[-2000:])
+    check_status(res.returncode, 0, "--onlytags --dry", res.stderr)
     check_state(before, db_state(engine, url), "--onlytags --dry")
 
 
@@ -440,7 +441,7 @@ def rows_created_after_an_import_get_the_next_free_id(engine):
     the tag conversion wrote."""
     url = fresh_target(engine, "pm_faults_fresh_target")
     res = podmigrate("import", "--db", url, "-i", edge_export(engine), "-q")
-    check_eq(res.returncode, 0, "import: " + res.stderr[-2000:])
+    check_status(res.returncode, 0, "import", res.stderr)
     for table, values in (("auth_group", {"name": "new after import"}),
                           ("video_tagulous_video_tags", {"name": "new tag", "slug": "new-tag", "count": 0,
                                                          "protected": False})):
