@@ -15,6 +15,8 @@ PACKAGES=(
     # test/bench helpers: python3 for scripts, time + procps for measuring,
     # strace for the kill points of tests/test_faults.py
     python3 time procps strace
+    # the memcheck pass of the release build (tests/test_valgrind.py)
+    valgrind
 )
 
 # Only "install ok installed" counts: `dpkg -s` alone also succeeds for
