@@ -402,14 +402,13 @@ def create_db_runs_the_command_on_an_empty_database_only():
     check_eq(res.returncode, 1, "--createDB on a non-empty database")
     check("empty" in res.stderr, res.stderr[-500:])
     check(snapshot(engine, url, "createdb-after") == before, "refused --createDB changed the database")
-    # a failing command stops the import: podmigrate's own failure status (1), the message
-    # naming the command's status (7 is the command's, not an exit code podmigrate documents)
+    # a failing command stops the import with its exit status
     empty = os.path.join(WORK, "createdb-fail.sqlite3")
     open(empty, "w").close()
     res = podmigrate("import", "--db", "sqlite:" + empty, "-i", src_file, "--createDB",
                      "--createdb-command", "echo making; exit 7")
     check_eq(res.returncode, 1, "exit status of a failing createDB command")
-    check("status 7" in res.stderr, "the command's status is not named: " + res.stderr[-500:])
+    check("exit status 7" in res.stderr, "the command's own status is not named: " + res.stderr[-500:])
     check("making" in res.stdout + res.stderr, "the command's output is not shown")
 
 
