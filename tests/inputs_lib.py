@@ -114,6 +114,12 @@ class Target:
     def stale(self):
         self.url = None
 
+    def restored(self, url):
+        """A test that changed it on purpose and put it back: usable again if its state is the
+        one it was built with."""
+        if not state_diff(self.baseline, db_state(self.engine, url)):
+            self.url = url
+
     def rows(self, table):
         """The rows the target was loaded with (the edge data set), as a fresh copy."""
         with open(self.source, encoding="utf-8") as f:
