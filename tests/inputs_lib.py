@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 
 from dbquery import query
-from pmtest import PODMIGRATE, WORK, check, check_eq, edge_export, podmigrate, sh
+from pmtest import PODMIGRATE, SANITIZER_MARKS, WORK, check, check_eq, edge_export, podmigrate, sh
 
 V4 = "v4.0.3"
 
@@ -49,7 +49,8 @@ def db_state(engine, url):
                                                   "TABLE_SCHEMA = DATABASE() ORDER BY 1;")]
         rows = query(engine, url, "CHECKSUM TABLE %s;" % ", ".join(_quote(engine, n) for n in names))
         return {table.split(".", 1)[1]: checksum for table, checksum in rows}
-    tables = [r[0] for r in query(engine, url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1;")]
+    tables = [r[0] for r in query(engine, url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                               "ORDER BY 1;")]
     sequences = [r[0] for r in query(engine, url, "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' "
                                                   "ORDER BY 1;")]
     parts = ["SELECT %s, md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM public.%s t"
@@ -242,7 +243,14 @@ def child_cpu_seconds(args, cpu_limit=None):
     res = subprocess.run([PODMIGRATE, *args], capture_output=True, preexec_fn=limit, timeout=900)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    check_no_sanitizer_report(res.stderr.decode(errors="replace"), " ".join(args))
     return res, cpu
+
+
+def check_no_sanitizer_report(stderr, what):
+    """What pmtest.podmigrate checks, for the runs it does not make."""
+    for mark in SANITIZER_MARKS:
+        check(mark not in stderr, "sanitizer report from podmigrate %s:\n%s" % (what, stderr[-6000:]))
 
 
 def mysql_connections(engine):

@@ -12,9 +12,9 @@ import time
 import urllib.parse
 
 from dbquery import hexed, query, unhex
-from inputs_lib import (V4, changed_files, check_no_leak, child_cpu_seconds, closed_port, db_state,
-                        mysql_connections, outcome_table, position_problems, state_diff, target, visible,
-                        word, write_file)
+from inputs_lib import (V4, changed_files, check_no_leak, check_no_sanitizer_report, child_cpu_seconds,
+                        closed_port, db_state, mysql_connections, outcome_table, position_problems, state_diff,
+                        target, visible, word, write_file)
 from pmtest import PODMIGRATE, WORK, SqliteEngine, check, check_eq, engines, podmigrate, run, test
 
 
@@ -85,8 +85,8 @@ def run_forms(engine, forms, what):
             res = None
         if res is not None:
             if res.returncode != form.status:
-                first = [line for line in res.stderr.splitlines() if "error" in line][:1]
-                problems.append("exit %d, expected %d%s" % (res.returncode, form.status, "".join(": " + e[:200] for e in first)))
+                first = "".join(": " + line[:200] for line in res.stderr.splitlines() if "error" in line)
+                problems.append("exit %d, expected %d%s" % (res.returncode, form.status, first[:202]))
             problems += form.expect(res)
         changed = t.changes()
         if changed:
@@ -390,10 +390,10 @@ def a_v4_only_table_pointing_into_a_replaced_table_is_checked(engine):
     videos = t.rows("video_video")
     columns = [c for c in videos[0] if c != "tags"]  # v3's tags are not a v4 column
     copied = {"id": "999999", "slug": "'pm-hyperlinked-video'", "video": "'videos/pm-hyperlinked.mp4'"}
-    engine.run_sql(url, "INSERT INTO video_video (%s) SELECT %s FROM video_video WHERE id = %d;\n"
-                        "INSERT INTO hyperlinks_hyperlink (id, url, description) VALUES (900, 'https://example.org/', 'x');\n"
-                        "INSERT INTO hyperlinks_videohyperlink (id, hyperlink_id, video_id) VALUES (900, 900, 999999);\n"
-                   % (", ".join(q(c) for c in columns), ", ".join(copied.get(c, q(c)) for c in columns), videos[0]["id"]))
+    engine.run_sql(url, "INSERT INTO video_video (%s) SELECT %s FROM video_video WHERE id = %d;\n" % (
+        ", ".join(q(c) for c in columns), ", ".join(copied.get(c, q(c)) for c in columns), videos[0]["id"]) +
+        "INSERT INTO hyperlinks_hyperlink (id, url, description) VALUES (900, 'https://example.org/', 'x');\n"
+        "INSERT INTO hyperlinks_videohyperlink (id, hyperlink_id, video_id) VALUES (900, 900, 999999);\n")
     baseline = db_state(engine, url)
     res = import_refused(t, url, "nohyperlinkedvideo", {"video_video": videos}, baseline)
     check_names_row(res, "hyperlinks_videohyperlink", "video_id", [900])
@@ -541,6 +541,7 @@ def a_password_is_not_left_in_the_process_list():
                 proc.stdin.close()  # the import then reads an empty file and stops
                 seen += proc.stderr.read().decode(errors="replace")
                 proc.wait(timeout=120)
+            check_no_sanitizer_report(seen, "import -i - with " + label)
             problems = [] if "Importing" in seen else ["never connected: " + seen[-300:]]
             problems += leak_problems(cmdline, "cmdline") + leak_problems(seen, "output")
             outcomes.append(("import -i -, " + label, proc.returncode, problems))
