@@ -11,7 +11,8 @@ import subprocess
 
 from dbquery import query
 from dbstate import changed_names, db_state  # noqa: F401
-from pmtest import PODMIGRATE, SANITIZER_MARKS, V4, WORK, check, check_eq, edge_export, podmigrate, sh  # noqa: F401
+from pmtest import (PODMIGRATE, V4, WORK, check, check_eq, check_no_sanitizer_report,  # noqa: F401
+                    edge_export, podmigrate, sh)
 
 
 
@@ -195,12 +196,6 @@ def child_cpu_seconds(args, cpu_limit=None):
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     check_no_sanitizer_report(res.stderr.decode(errors="replace"), " ".join(args))
     return res, cpu
-
-
-def check_no_sanitizer_report(stderr, what):
-    """What pmtest.podmigrate checks, for the runs it does not make."""
-    for mark in SANITIZER_MARKS:
-        check(mark not in stderr, "sanitizer report from podmigrate %s:\n%s" % (what, stderr[-6000:]))
 
 
 def mysql_connections(engine):
