@@ -153,6 +153,9 @@ def check_status(status, expected, what, stderr):
             what, status, " or ".join(map(str, expected)), tail))
 
 
+TABLE_LINE = re.compile(r"^  (\S+) +\d+ rows", re.M)
+
+
 def start_streaming(args):
     """Starts podmigrate and returns (process, stderr read so far) once it has printed its
     first table line, i.e. once it is streaming rows."""
