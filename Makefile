@@ -60,3 +60,6 @@ demo: $(BUILD)/podmigrate
 
 clean:
 	rm -rf build
+
+# make fuzz-build, make fuzz: the libFuzzer harnesses (clang)
+-include tests/fuzz/fuzz.mk
