@@ -5,6 +5,8 @@
 #include <string.h>
 #include <utf8proc.h>
 
+static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 void tags_append_name(StrBuf *tag_string, const char *name, size_t len)
 {
 	if (tag_string->len)
@@ -25,8 +27,6 @@ void tags_append_name(StrBuf *tag_string, const char *name, size_t len)
 	sb_putc(tag_string, '"');
 }
 
-static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
 void tags_parse(const char *s, size_t len, StrList *names)
 {
 	StrBuf name = STRBUF_INIT;
@@ -46,12 +46,14 @@ void tags_parse(const char *s, size_t len, StrList *names)
 					i++;
 					break;
 				}
-				sb_putc(&name, s[i]);
+				if (s[i])
+					sb_putc(&name, s[i]);
 			}
 		}
 		/* unquoted text, or what follows a closing quote, up to the next comma */
-		while (i < len && s[i] != ',')
-			sb_putc(&name, s[i++]);
+		for (; i < len && s[i] != ','; i++)
+			if (s[i])
+				sb_putc(&name, s[i]);
 		size_t end = name.len;
 		while (end > 0 && is_blank(name.data[end - 1]))
 			end--;

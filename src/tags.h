@@ -16,7 +16,8 @@ void tags_append_name(StrBuf *tag_string, const char *name, size_t len);
  * Splits a tag string into names: comma-separated items, each optionally
  * quoted tagulous-style ("a,b"; "" for a quote inside quotes), trimmed, empty
  * ones dropped. Spaces never split a name (tagulous would split a lone
- * "machine learning" in two; upstream's files never quote).
+ * "machine learning" in two; upstream's files never quote). NUL bytes are
+ * dropped: a name is a C string (import refuses them before).
  */
 void tags_parse(const char *s, size_t len, StrList *names);
 

@@ -1,0 +1,28 @@
+/* Bugs the fuzzers found (tests/fuzz/), one check each, beside their inputs in tests/fuzz/regressions/. */
+#include "unit.h"
+
+#include "tags.h"
+
+/* The names of a tag string, joined by '|' for comparison. */
+static const char *parsed(const char *s, size_t len)
+{
+	static StrBuf sb;
+	StrList names = STRLIST_INIT;
+	tags_parse(s, len, &names);
+	sb_reset(&sb);
+	for (size_t i = 0; i < names.count; i++) {
+		if (i)
+			sb_putc(&sb, '|');
+		sb_puts(&sb, names.items[i]);
+	}
+	strlist_free(&names);
+	return sb.data ? sb.data : "";
+}
+
+void test_fuzz_regressions(void)
+{
+	/* tags/nul-gives-empty-name: "\0:\0:" gave one empty name (a NUL ended it) */
+	CHECK_STR(parsed("\0:\0:", 4), "::");
+	CHECK_STR(parsed("a\0b,c\0", 6), "ab|c");
+	CHECK_STR(parsed("\0\0", 2), "");
+}
