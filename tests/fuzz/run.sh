@@ -80,5 +80,19 @@ for name in $names; do
 	echo "fuzz_$name: ${execs:-?} execs in ${wall} s (${rate}/s), ${cov:-cov: ?}, corpus $size: $result"
 	if [ "$result" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
+# Inputs of bugs reported and not fixed yet (tests/fuzz/known/NAME/): told, not counted. Once a
+# bug is fixed its inputs run clean and move to tests/fuzz/regressions/NAME/.
+if [ "${FUZZ_SKIP_KNOWN:-0}" != 1 ] && [ -z "${FUZZ_BIN_DIR:-}" ]; then
+	for name in $names; do
+		for input in tests/fuzz/known/"$name"/*; do
+			[ -f "$input" ] || continue
+			if "$bin_dir/fuzz_$name" "$input" > "$out/logs/known.log" 2>&1; then
+				echo "known bug input $input runs clean now: move it to tests/fuzz/regressions/$name/"
+			else
+				echo "known bug input $input: still fails"
+			fi
+		done
+	done
+fi
 echo "fuzz: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
