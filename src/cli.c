@@ -1,6 +1,8 @@
 #include "cli.h"
 
+#include "db_url.h"
 #include "log.h"
+#include "strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,4 +54,11 @@ bool cli_parse_count(const char *option, const char *text, int max, int *value)
 	}
 	*value = (int)v;
 	return true;
+}
+
+char *cli_take_db_url(char *arg)
+{
+	char *copy = xstrdup(arg);
+	db_url_hide_in_place(arg);
+	return copy;
 }

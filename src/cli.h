@@ -20,6 +20,12 @@ void cli_install_signal_handlers(void);
 /* True (and logged, as an error) once a stop signal came: loops then unwind. */
 bool cli_stop_requested(void);
 
+/*
+ * The --db argument as an owned copy; the password is then overwritten in
+ * argv itself, as the MySQL client does: /proc/PID/cmdline is world-readable.
+ */
+char *cli_take_db_url(char *arg);
+
 /* Parses a whole non-negative number for an option; logs and returns false if invalid. */
 bool cli_parse_count(const char *option, const char *text, int max, int *value);
 

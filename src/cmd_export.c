@@ -21,7 +21,7 @@
 #define PROGRESS_EVERY_ROWS 8192
 
 typedef struct ExportOptions {
-	const char *db_url;
+	char *db_url; /* owned */
 	const char *output;
 	bool utf8;
 	int indent;
@@ -94,14 +94,17 @@ static bool parse_export_options(int argc, char **argv, ExportOptions *opts, int
 		{"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	memset(opts, 0, sizeof(*opts));
-	opts->output = DEFAULT_OUTPUT;
-	opts->db_url = getenv("PODMIGRATE_DB");
+	*opts = (ExportOptions){.output = DEFAULT_OUTPUT};
+	const char *env_url = getenv("PODMIGRATE_DB");
+	opts->db_url = env_url ? xstrdup(env_url) : NULL;
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "o:vqh", long_options, NULL)) != -1) {
 		switch (c) {
-		case 'd': opts->db_url = optarg; break;
+		case 'd':
+			free(opts->db_url);
+			opts->db_url = cli_take_db_url(optarg);
+			break;
 		case 'o': opts->output = optarg; break;
 		case 'u': opts->utf8 = true; break;
 		case 'i':
@@ -131,13 +134,14 @@ static bool parse_export_options(int argc, char **argv, ExportOptions *opts, int
 		return false;
 	}
 	DbUrl url; /* a malformed URL is a usage error, found before connecting */
-	bool url_ok = db_url_parse(opts->db_url, &url);
-	db_url_free(&url);
-	if (!url_ok) {
-		*exit_code = EXIT_USAGE;
-		return false;
+	bool ok = db_url_parse(opts->db_url, &url);
+	if (ok && url.engine == DB_ENGINE_SQLITE && strcmp(opts->output, "-") != 0 && same_file(opts->output, url.path)) {
+		log_error("the output %s is the source database itself: give another -o FILE", opts->output);
+		ok = false;
 	}
-	return true;
+	db_url_free(&url);
+	*exit_code = EXIT_USAGE;
+	return ok;
 }
 
 /* Refuses what is not a Pod v3.8 schema: wrong database, or already migrated to v4. */
@@ -171,10 +175,19 @@ static void show_progress(TableStream *ts)
 	progress_show("  %-45s %12" PRIu64 " rows  %10.0f rows/s", ts->table, ts->rows, rate);
 }
 
+/* A failed write (disk full) stops the export at once instead of at the end. */
+static bool writer_ok(const JsonWriter *w)
+{
+	if (!w->error)
+		return true;
+	log_error("cannot write the output: %s", strerror(w->error));
+	return false;
+}
+
 static bool write_table_row(void *ctx, const DbValue *values, size_t ncols)
 {
 	TableStream *ts = ctx;
-	if (cli_stop_requested())
+	if (cli_stop_requested() || !writer_ok(ts->w))
 		return false;
 	if (!row_writer_write(&ts->rw, ts->w, values, ncols, ts->rows + 1))
 		return false;
@@ -273,7 +286,7 @@ static bool add_tag_row(void *ctx, const DbValue *values, size_t ncols)
 {
 	TagStream *tags = ctx;
 	(void)ncols;
-	if (cli_stop_requested())
+	if (cli_stop_requested() || !writer_ok(tags->ts.w))
 		return false;
 	const DbValue *id = &values[0], *name = &values[1];
 	if (!id->data || !value_normalize_integer(id->data, id->len) || !name->data) {
@@ -385,12 +398,15 @@ int cmd_export(int argc, char **argv)
 {
 	ExportOptions opts;
 	int exit_code = EXIT_FAILED;
-	if (!parse_export_options(argc, argv, &opts, &exit_code))
+	if (!parse_export_options(argc, argv, &opts, &exit_code)) {
+		free(opts.db_url);
 		return exit_code;
+	}
 	cli_install_signal_handlers();
 
 	double started = clock_now();
 	Db *db = db_open(opts.db_url, DB_OPEN_READ);
+	free(opts.db_url);
 	if (!db)
 		return EXIT_FAILED;
 	log_info("Exporting Pod v3 database %s (%s)", db_display(db), db_engine_name(db));
@@ -403,10 +419,12 @@ int cmd_export(int argc, char **argv)
 	if (ok && !to_stdout)
 		ok = atomic_file_open(&out, opts.output, S_IRUSR | S_IWUSR);
 	if (ok) {
-		static JsonWriter w; /* holds its 128 KiB buffer */
+		JsonWriter w;
 		json_writer_init(&w, to_stdout ? stdout : out.fp, !opts.utf8, opts.indent);
 		ok = export_all(db, &w, &present, &totals);
 		json_writer_flush(&w);
+		ok = ok && writer_ok(&w);
+		json_writer_free(&w);
 	}
 	if (ok && to_stdout && (fflush(stdout) != 0 || ferror(stdout))) {
 		log_error("cannot write to standard output");

@@ -14,9 +14,19 @@ typedef struct SuspendedKey {
 	char *column, *ref_table, *ref_column;
 } SuspendedKey;
 
+/* A sequence to move once the transaction has committed (see pg_reset_sequence). */
+typedef struct PendingSetval {
+	char *sequence;
+	long long value;
+} PendingSetval;
+
 typedef struct PgDb {
 	Db base;
 	PGconn *conn;
+	char *password;    /* as libpq reads it from the connection string: scrubbed from messages */
+	char error[1024];  /* the last libpq message, one line (pg_error) */
+	PendingSetval *pending;
+	size_t pending_count;
 	bool unicode_upper; /* upper() folds beyond ASCII (not the C locale) */
 	SuspendedKey *suspended;
 	size_t suspended_count;
@@ -25,22 +35,30 @@ typedef struct PgDb {
 
 static PGconn *conn_of(Db *db) { return ((PgDb *)db)->conn; }
 
-/* libpq messages end with a newline; messages here are one line. */
-static const char *pg_error(PGconn *conn)
+/*
+ * libpq's last message as one line, the password never in it (libpq may
+ * echo parts of a connection string it misread).
+ */
+static const char *pg_error(PgDb *p)
 {
-	static char buf[1024];
-	const char *msg = PQerrorMessage(conn);
+	StrBuf sb = STRBUF_INIT;
+	const char *msg = PQerrorMessage(p->conn);
 	size_t n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		n--;
-	if (n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	memcpy(buf, msg, n);
-	buf[n] = '\0';
-	for (char *p = buf; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
-	return buf;
+	const char *secret = p->password && *p->password ? p->password : NULL;
+	for (size_t i = 0; i < n;) {
+		if (secret && !strncmp(msg + i, secret, strlen(secret))) {
+			sb_puts(&sb, "***");
+			i += strlen(secret);
+		} else {
+			sb_putc(&sb, msg[i] == '\n' ? ' ' : msg[i]);
+			i++;
+		}
+	}
+	snprintf(p->error, sizeof(p->error), "%s", sb.data ? sb.data : "");
+	sb_free(&sb);
+	return p->error;
 }
 
 static void pg_notice(void *arg, const char *message)
@@ -49,13 +67,13 @@ static void pg_notice(void *arg, const char *message)
 	log_debug("PostgreSQL: %s", message);
 }
 
-static bool pg_exec_quiet(PGconn *conn, const char *sql)
+static bool pg_exec_quiet(PgDb *p, const char *sql)
 {
-	PGresult *res = PQexec(conn, sql);
+	PGresult *res = PQexec(p->conn, sql);
 	ExecStatusType st = PQresultStatus(res);
 	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 	if (!ok)
-		log_error("PostgreSQL: %s (in: %.200s)", pg_error(conn), sql);
+		log_error("PostgreSQL: %s (in: %.200s)", pg_error(p), sql);
 	PQclear(res);
 	return ok;
 }
@@ -64,10 +82,17 @@ static bool pg_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 {
 	(void)mode;
 	PgDb *p = (PgDb *)db;
-	/* libpq itself reads PGPASSWORD, ~/.pgpass and PGSERVICE */
-	p->conn = PQconnectdb(url->conninfo);
+	PQconninfoOption *options = PQconninfoParse(url->conninfo, NULL);
+	for (PQconninfoOption *o = options; o && o->keyword; o++)
+		if (!strcmp(o->keyword, "password") && o->val)
+			p->password = xstrdup(o->val);
+	PQconninfoFree(options);
+	/* libpq itself reads PGPASSWORD, ~/.pgpass and PGSERVICE; the name lets an admin find us in pg_stat_activity */
+	const char *const keywords[] = {"dbname", "fallback_application_name", NULL};
+	const char *const values[] = {url->conninfo, "podmigrate", NULL};
+	p->conn = PQconnectdbParams(keywords, values, 1);
 	if (PQstatus(p->conn) != CONNECTION_OK) {
-		log_error("cannot connect to PostgreSQL %s: %s", url->redacted, pg_error(p->conn));
+		log_error("cannot connect to PostgreSQL %s: %s", url->redacted, pg_error(p));
 		return false;
 	}
 	PQsetNoticeProcessor(p->conn, pg_notice, NULL);
@@ -75,7 +100,7 @@ static bool pg_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 	p->unicode_upper = PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	/* Datetimes in UTC, text in UTF-8, floats with all their digits. */
-	return pg_exec_quiet(p->conn, "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; "
+	return pg_exec_quiet(p, "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; "
 	                              "SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; "
 	                              "SET standard_conforming_strings = on");
 }
@@ -92,16 +117,22 @@ static void free_suspended(PgDb *p)
 	p->suspended_count = 0;
 }
 
+static void clear_pending(PgDb *p);
+
 static void pg_close(Db *db)
 {
 	PgDb *p = (PgDb *)db;
 	free_suspended(p);
+	clear_pending(p);
+	if (p->password)
+		memset(p->password, 0, strlen(p->password));
+	free(p->password);
 	if (p->conn)
 		PQfinish(p->conn);
 	free(p);
 }
 
-static bool pg_exec(Db *db, const char *sql) { return pg_exec_quiet(conn_of(db), sql); }
+static bool pg_exec(Db *db, const char *sql) { return pg_exec_quiet((PgDb *)db, sql); }
 
 /* Undoes COPY text-format escaping in place; returns the new length. */
 static size_t copy_unescape(char *s, size_t len)
@@ -201,7 +232,7 @@ static bool pg_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
 	PGresult *res = PQexec(conn, copy.data);
 	sb_free(&copy);
 	if (PQresultStatus(res) != PGRES_COPY_OUT) {
-		log_error("PostgreSQL: %s (in: %.200s)", pg_error(conn), sql);
+		log_error("PostgreSQL: %s (in: %.200s)", pg_error((PgDb *)db), sql);
 		PQclear(res);
 		return false;
 	}
@@ -224,12 +255,12 @@ static bool pg_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
 	}
 	free(values);
 	if (n == -2) {
-		log_error("PostgreSQL: %s (in: %.200s)", pg_error(conn), sql);
+		log_error("PostgreSQL: %s (in: %.200s)", pg_error((PgDb *)db), sql);
 		ok = false;
 	}
 	while ((res = PQgetResult(conn)) != NULL) {
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && ok) {
-			log_error("PostgreSQL: %s (in: %.200s)", pg_error(conn), sql);
+			log_error("PostgreSQL: %s (in: %.200s)", pg_error((PgDb *)db), sql);
 			ok = false;
 		}
 		PQclear(res);
@@ -244,7 +275,7 @@ static bool pg_catalog_query(Db *db, const char *sql, const char *param, DbRowFn
 	const char *params[1] = {param};
 	PGresult *res = PQexecParams(conn, sql, param ? 1 : 0, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_error("PostgreSQL: %s (in: %.200s)", pg_error(conn), sql);
+		log_error("PostgreSQL: %s (in: %.200s)", pg_error((PgDb *)db), sql);
 		PQclear(res);
 		return false;
 	}
@@ -350,7 +381,7 @@ static bool pg_suspend_foreign_keys(Db *db, const char *table)
 		"WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 AND to_regclass(format('%I.%I', "
 		"current_schema(), $1::text)) IN (c.conrelid, c.confrelid) ORDER BY c.conname",
 		table, keep_suspended, p);
-	if (!ok || !pg_exec_quiet(p->conn, "SAVEPOINT podmigrate_keys"))
+	if (!ok || !pg_exec_quiet(p, "SAVEPOINT podmigrate_keys"))
 		return false;
 	StrBuf sql = STRBUF_INIT;
 	for (size_t i = before; i < p->suspended_count && ok; i++) {
@@ -365,8 +396,8 @@ static bool pg_suspend_foreign_keys(Db *db, const char *table)
 	}
 	sb_free(&sql);
 	if (ok)
-		return pg_exec_quiet(p->conn, "RELEASE SAVEPOINT podmigrate_keys");
-	log_debug("PostgreSQL: cannot drop foreign keys for the load (%s): they stay", pg_error(p->conn));
+		return pg_exec_quiet(p, "RELEASE SAVEPOINT podmigrate_keys");
+	log_debug("PostgreSQL: cannot drop foreign keys for the load (%s): they stay", pg_error(p));
 	p->cannot_suspend = true;
 	while (p->suspended_count > before) {
 		p->suspended_count--;
@@ -374,7 +405,7 @@ static bool pg_suspend_foreign_keys(Db *db, const char *table)
 		free(k->name), free(k->table), free(k->definition);
 		free(k->column), free(k->ref_table), free(k->ref_column);
 	}
-	return pg_exec_quiet(p->conn, "ROLLBACK TO SAVEPOINT podmigrate_keys");
+	return pg_exec_quiet(p, "ROLLBACK TO SAVEPOINT podmigrate_keys");
 }
 
 static bool pg_resume_foreign_keys(Db *db)
@@ -389,7 +420,7 @@ static bool pg_resume_foreign_keys(Db *db)
 		sb_puts(&sql, " ADD CONSTRAINT ");
 		quote_ident_double(&sql, p->suspended[i].name);
 		sb_printf(&sql, " %s", p->suspended[i].definition);
-		ok = pg_exec_quiet(p->conn, sql.data);
+		ok = pg_exec_quiet(p, sql.data);
 	}
 	sb_free(&sql);
 	if (ok)
@@ -404,10 +435,28 @@ static bool pg_begin_snapshot(Db *db)
 }
 
 static bool pg_begin(Db *db) { return pg_exec(db, "BEGIN"); }
-static bool pg_commit(Db *db) { return pg_exec(db, "COMMIT"); }
+static bool pg_commit(Db *db)
+{
+	PgDb *p = (PgDb *)db;
+	bool ok = pg_exec(db, "COMMIT");
+	StrBuf sql = STRBUF_INIT;
+	for (size_t i = 0; ok && i < p->pending_count; i++) {
+		sb_reset(&sql);
+		sb_puts(&sql, "SELECT setval(");
+		quote_literal_standard(&sql, p->pending[i].sequence);
+		sb_printf(&sql, ", %lld, false)", p->pending[i].value);
+		if (!pg_exec(db, sql.data))
+			log_warn("the import is committed but sequence %s could not be moved past the largest id",
+			         p->pending[i].sequence);
+	}
+	sb_free(&sql);
+	clear_pending(p);
+	return ok;
+}
 
 static bool pg_rollback(Db *db)
 {
+	clear_pending((PgDb *)db);
 	if (PQtransactionStatus(conn_of(db)) == PQTRANS_IDLE)
 		return true;
 	return pg_exec(db, "ROLLBACK");
@@ -435,19 +484,63 @@ static void pg_order_expr(StrBuf *sb, const DbColumn *column)
 /* Django declares its foreign keys DEFERRABLE INITIALLY DEFERRED: make sure of it. */
 static bool pg_defer_constraints(Db *db) { return pg_exec(db, "SET CONSTRAINTS ALL DEFERRED"); }
 
+static bool keep_sequence(void *ctx, const DbValue *v, size_t ncols)
+{
+	(void)ncols;
+	StrList *out = ctx;
+	strlist_add(out, v[0].data);
+	strlist_add(out, v[1].data);
+	return true;
+}
+
+static void clear_pending(PgDb *p)
+{
+	for (size_t i = 0; i < p->pending_count; i++)
+		free(p->pending[i].sequence);
+	free(p->pending);
+	p->pending = NULL;
+	p->pending_count = 0;
+}
+
+/*
+ * setval is never rolled back: a dry run, a failure or a kill would leave
+ * the sequence set from the file (lower than the ids v4 holds, the next
+ * insert then failing). ALTER SEQUENCE ... RESTART is transactional since
+ * PostgreSQL 10 (it gives the sequence a new file): it goes with the import's
+ * transaction. Only the sequence's owner may; for anyone else setval is kept
+ * for after the commit.
+ */
 static bool pg_reset_sequence(Db *db, const char *table, const DbColumn *column)
 {
+	PgDb *p = (PgDb *)db;
 	StrBuf ident = STRBUF_INIT, sql = STRBUF_INIT;
+	StrList found = STRLIST_INIT;
 	quote_ident_double(&ident, table);
 	/* serial and identity columns both have a sequence pg_get_serial_sequence finds */
-	sb_puts(&sql, "SELECT setval(s, COALESCE((SELECT max(");
+	sb_puts(&sql, "SELECT s, COALESCE((SELECT max(");
 	quote_ident_double(&sql, column->name);
-	sb_printf(&sql, ") FROM %s), 0) + 1, false) FROM pg_get_serial_sequence(", ident.data);
+	sb_printf(&sql, ") FROM %s), 0) + 1 FROM pg_get_serial_sequence(", ident.data);
 	quote_literal_standard(&sql, ident.data);
 	sb_puts(&sql, ", ");
 	quote_literal_standard(&sql, column->name);
 	sb_puts(&sql, ") AS s WHERE s IS NOT NULL");
-	bool ok = pg_exec(db, sql.data);
+	bool ok = pg_catalog_query(db, sql.data, NULL, keep_sequence, &found);
+	if (ok && found.count == 2) {
+		/* the name comes quoted and schema-qualified from pg_get_serial_sequence */
+		sb_reset(&sql);
+		sb_printf(&sql, "SAVEPOINT podmigrate_seq; ALTER SEQUENCE %s RESTART WITH %s; RELEASE SAVEPOINT "
+		          "podmigrate_seq", found.items[0], found.items[1]);
+		PGresult *res = PQexec(p->conn, sql.data);
+		bool restarted = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+		if (!restarted) {
+			log_debug("PostgreSQL: cannot restart %s (%s): set after the commit", found.items[0], pg_error(p));
+			ok = pg_exec(db, "ROLLBACK TO SAVEPOINT podmigrate_seq");
+			p->pending = xrealloc(p->pending, (p->pending_count + 1) * sizeof(PendingSetval));
+			p->pending[p->pending_count++] = (PendingSetval){xstrdup(found.items[0]), atoll(found.items[1])};
+		}
+	}
+	strlist_free(&found);
 	sb_free(&ident);
 	sb_free(&sql);
 	return ok;
@@ -537,7 +630,7 @@ static DbLoader *pg_load_begin(Db *db, const char *table, const DbColumns *colum
 	PGresult *res = PQexec(conn, sql.data);
 	bool ok = PQresultStatus(res) == PGRES_COPY_IN;
 	if (!ok)
-		log_error("PostgreSQL: %s (in: %.200s)", pg_error(conn), sql.data);
+		log_error("PostgreSQL: %s (in: %.200s)", pg_error((PgDb *)db), sql.data);
 	PQclear(res);
 	sb_free(&sql);
 	if (!ok)
@@ -590,9 +683,9 @@ static bool pg_flush(PgLoader *l)
 {
 	if (l->buffer.len == 0)
 		return true;
-	PGconn *conn = conn_of(l->base.db);
-	if (PQputCopyData(conn, l->buffer.data, (int)l->buffer.len) != 1) {
-		log_error("PostgreSQL: %s (COPY into %s)", pg_error(conn), l->base.table);
+	PgDb *p = (PgDb *)l->base.db;
+	if (PQputCopyData(p->conn, l->buffer.data, (int)l->buffer.len) != 1) {
+		log_error("PostgreSQL: %s (COPY into %s)", pg_error(p), l->base.table);
 		return false;
 	}
 	sb_reset(&l->buffer);
@@ -633,14 +726,14 @@ static void pg_load_free(PgLoader *l)
 	free(l);
 }
 
-static bool pg_copy_finish(PGconn *conn, const char *error, const char *table)
+static bool pg_copy_finish(PgDb *p, const char *error, const char *table)
 {
-	bool ok = PQputCopyEnd(conn, error) == 1;
+	bool ok = PQputCopyEnd(p->conn, error) == 1;
 	PGresult *res;
-	while ((res = PQgetResult(conn)) != NULL) {
+	while ((res = PQgetResult(p->conn)) != NULL) {
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			if (ok && !error)
-				log_error("PostgreSQL refused a row of %s: %s", table, pg_error(conn));
+				log_error("PostgreSQL refused a row of %s: %s", table, pg_error(p));
 			ok = false;
 		}
 		PQclear(res);
@@ -651,9 +744,8 @@ static bool pg_copy_finish(PGconn *conn, const char *error, const char *table)
 static bool pg_load_end(DbLoader *loader)
 {
 	PgLoader *l = (PgLoader *)loader;
-	PGconn *conn = conn_of(loader->db);
 	bool ok = pg_flush(l);
-	ok = pg_copy_finish(conn, ok ? NULL : "podmigrate stopped the load", loader->table) && ok;
+	ok = pg_copy_finish((PgDb *)loader->db, ok ? NULL : "podmigrate stopped the load", loader->table) && ok;
 	pg_load_free(l);
 	return ok;
 }
@@ -661,7 +753,7 @@ static bool pg_load_end(DbLoader *loader)
 static void pg_load_abort(DbLoader *loader)
 {
 	PgLoader *l = (PgLoader *)loader;
-	pg_copy_finish(conn_of(loader->db), "podmigrate stopped the load", loader->table);
+	pg_copy_finish((PgDb *)loader->db, "podmigrate stopped the load", loader->table);
 	pg_load_free(l);
 }
 

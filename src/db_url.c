@@ -20,8 +20,11 @@ static int hex_value(char c)
 	return -1;
 }
 
-/* URL parts may be percent-encoded (a password with '@' or '/'). */
-static char *percent_decode(const char *s, size_t n)
+/*
+ * URL parts may be percent-encoded (a password with '@' or '/'). A NUL would
+ * silently cut the part in every C API, so it is refused, as libpq does.
+ */
+static bool percent_decode(const char *s, size_t n, const char *part, char **out)
 {
 	StrBuf sb = STRBUF_INIT;
 	for (size_t i = 0; i < n; i++) {
@@ -32,54 +35,55 @@ static char *percent_decode(const char *s, size_t n)
 			sb_putc(&sb, s[i]);
 		}
 	}
-	return sb_steal(&sb);
+	size_t len = sb.len;
+	*out = sb_steal(&sb);
+	if (strlen(*out) == len)
+		return true;
+	log_error("the %s in the connection URL holds a NUL character (%%00)", part);
+	return false;
 }
 
-/* Replaces the password of scheme://user:password@host... by "***". */
-static char *redact_url(const char *text)
+/* Where the secrets of a connection string are: one place decides, for messages and argv alike. */
+typedef struct Spans {
+	struct Span {
+		size_t start, len;
+	} *items;
+	size_t count;
+} Spans;
+
+static void add_span(Spans *spans, const char *text, const char *from, const char *to)
 {
-	const char *scheme_end = strstr(text, "://");
-	if (!scheme_end)
-		return xstrdup(text);
-	const char *auth = scheme_end + 3;
-	const char *at = strpbrk(auth, "@/?");
-	if (!at || *at != '@')
-		return xstrdup(text);
-	const char *colon = memchr(auth, ':', (size_t)(at - auth));
-	if (!colon)
-		return xstrdup(text);
-	StrBuf sb = STRBUF_INIT;
-	sb_append(&sb, text, (size_t)(colon - text));
-	sb_puts(&sb, ":***");
-	sb_puts(&sb, at);
-	return sb_steal(&sb);
+	spans->items = xrealloc(spans->items, (spans->count + 1) * sizeof(*spans->items));
+	spans->items[spans->count++] = (struct Span){(size_t)(from - text), (size_t)(to - from)};
 }
 
-/* libpq keyword strings hold "password=..." which must not be shown. */
-static char *redact_keywords(const char *text)
+/* "password=VALUE" parameters of a URL query (separated by '&'). */
+static void query_spans(Spans *spans, const char *text, const char *query)
 {
-	StrBuf sb = STRBUF_INIT;
-	const char *p = text;
-	while (*p) {
-		const char *kw = strstr(p, "password");
-		if (!kw) {
-			sb_puts(&sb, p);
-			break;
-		}
-		const char *q = kw + strlen("password");
+	for (const char *q = query; *q;) {
+		const char *amp = strchr(q, '&');
+		const char *end = amp ? amp : q + strlen(q);
+		if (starts_with(q, "password="))
+			add_span(spans, text, q + 9, end);
+		q = amp ? amp + 1 : end;
+	}
+}
+
+/* "password = VALUE" in a libpq keyword string, VALUE quoted or not. */
+static void keyword_spans(Spans *spans, const char *text)
+{
+	for (const char *p = text; (p = strstr(p, "password")) != NULL;) {
+		const char *q = p + strlen("password");
+		bool at_word_start = p == text || isspace((unsigned char)p[-1]);
 		while (*q == ' ')
 			q++;
-		bool at_word_start = kw == text || isspace((unsigned char)kw[-1]);
 		if (*q != '=' || !at_word_start) {
-			sb_append(&sb, p, (size_t)(q - p));
 			p = q;
 			continue;
 		}
-		sb_append(&sb, p, (size_t)(kw - p));
-		sb_puts(&sb, "password=***");
-		q++;
-		while (*q == ' ')
+		for (q++; *q == ' ';)
 			q++;
+		const char *value = q;
 		if (*q == '\'') {
 			for (q++; *q && *q != '\''; q++)
 				if (*q == '\\' && q[1])
@@ -90,34 +94,78 @@ static char *redact_keywords(const char *text)
 			while (*q && !isspace((unsigned char)*q))
 				q++;
 		}
+		add_span(spans, text, value, q);
 		p = q;
 	}
+}
+
+static Spans secret_spans(const char *text)
+{
+	Spans spans = {0};
+	if (starts_with(text, "sqlite:"))
+		return spans;
+	const char *scheme_end = strstr(text, "://");
+	if (scheme_end) {
+		const char *auth = scheme_end + 3;
+		const char *at = strrchr(auth, '@');
+		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon)
+			add_span(&spans, text, colon + 1, at);
+		const char *query = strchr(at ? at : auth, '?');
+		if (query)
+			query_spans(&spans, text, query + 1);
+	} else if (strchr(text, '=')) {
+		keyword_spans(&spans, text);
+	} else {
+		/* a form we do not know (a mistyped scheme): hide what may be user-info */
+		const char *at = strrchr(text, '@');
+		const char *colon = strchr(text, ':');
+		if (at)
+			add_span(&spans, text, colon && colon < at ? colon + 1 : text, at);
+	}
+	return spans;
+}
+
+char *db_url_redact(const char *text)
+{
+	Spans spans = secret_spans(text);
+	StrBuf sb = STRBUF_INIT;
+	size_t pos = 0;
+	for (size_t i = 0; i < spans.count; i++) {
+		sb_append(&sb, text + pos, spans.items[i].start - pos);
+		sb_puts(&sb, "***");
+		pos = spans.items[i].start + spans.items[i].len;
+	}
+	sb_puts(&sb, text + pos);
+	free(spans.items);
 	return sb_steal(&sb);
 }
 
-static bool parse_mysql(const char *text, const char *rest, DbUrl *url)
+void db_url_hide_in_place(char *text)
 {
-	/* rest = [user[:password]@]host[:port][/database][?socket=PATH] */
-	const char *query = strchr(rest, '?');
-	const char *end = query ? query : rest + strlen(rest);
-	const char *slash = memchr(rest, '/', (size_t)(end - rest));
+	Spans spans = secret_spans(text);
+	for (size_t i = 0; i < spans.count; i++)
+		memset(text + spans.items[i].start, 'x', spans.items[i].len);
+	free(spans.items);
+}
+
+static bool parse_mysql(const char *rest, DbUrl *url)
+{
+	/* rest = [user[:password]@]host[:port][/database][?socket=PATH], user-info up to the last '@' */
+	const char *at = strrchr(rest, '@');
+	const char *host = at ? at + 1 : rest;
+	const char *query = strchr(host, '?');
+	const char *end = query ? query : host + strlen(host);
+	const char *slash = memchr(host, '/', (size_t)(end - host));
 	const char *hostpart_end = slash ? slash : end;
-	const char *at = NULL;
-	for (const char *p = rest; p < hostpart_end; p++)
-		if (*p == '@')
-			at = p;
-	const char *host = rest;
 	if (at) {
 		const char *colon = memchr(rest, ':', (size_t)(at - rest));
-		if (colon) {
-			url->user = percent_decode(rest, (size_t)(colon - rest));
-			url->password = percent_decode(colon + 1, (size_t)(at - colon - 1));
-		} else {
-			url->user = percent_decode(rest, (size_t)(at - rest));
-		}
-		host = at + 1;
+		const char *user_end = colon ? colon : at;
+		if (!percent_decode(rest, (size_t)(user_end - rest), "user", &url->user) ||
+		    (colon && !percent_decode(colon + 1, (size_t)(at - colon - 1), "password", &url->password)))
+			return false;
 	}
-	size_t host_len = hostpart_end > host ? (size_t)(hostpart_end - host) : 0;
+	size_t host_len = (size_t)(hostpart_end - host);
 	const char *port;
 	const char *host_end;
 	if (host_len && host[0] == '[') { /* [IPv6]:port */
@@ -132,8 +180,8 @@ static bool parse_mysql(const char *text, const char *rest, DbUrl *url)
 	} else {
 		port = memchr(host, ':', host_len);
 		host_end = port ? port : hostpart_end;
-		if (host_end > host)
-			url->host = percent_decode(host, (size_t)(host_end - host));
+		if (host_end > host && !percent_decode(host, (size_t)(host_end - host), "host", &url->host))
+			return false;
 	}
 	if (port) {
 		char *endp;
@@ -144,24 +192,22 @@ static bool parse_mysql(const char *text, const char *rest, DbUrl *url)
 		}
 		url->port = (unsigned)v;
 	}
-	if (slash && slash + 1 < end)
-		url->database = percent_decode(slash + 1, (size_t)(end - slash - 1));
-	if (query) {
-		const char *q = query + 1;
-		while (*q) {
-			const char *amp = strchr(q, '&');
-			size_t n = amp ? (size_t)(amp - q) : strlen(q);
-			if (starts_with(q, "socket=") && n > 7)
-				url->socket = percent_decode(q + 7, n - 7);
-			else {
-				log_error("unknown parameter '%.*s' in connection URL %s (known: socket=PATH)",
-				          (int)n, q, url->redacted);
-				return false;
-			}
-			q += n + (amp ? 1 : 0);
+	if (slash && slash + 1 < end &&
+	    !percent_decode(slash + 1, (size_t)(end - slash - 1), "database name", &url->database))
+		return false;
+	for (const char *q = query ? query + 1 : ""; *q;) {
+		const char *amp = strchr(q, '&');
+		size_t n = amp ? (size_t)(amp - q) : strlen(q);
+		if (!starts_with(q, "socket=") || n <= 7) {
+			log_error("unknown parameter '%.*s' in connection URL %s (known: socket=PATH)", (int)n, q,
+			          url->redacted);
+			return false;
 		}
+		free(url->socket);
+		if (!percent_decode(q + 7, n - 7, "socket path", &url->socket))
+			return false;
+		q += n + (amp ? 1 : 0);
 	}
-	(void)text;
 	if (!url->database) {
 		log_error("connection URL %s names no database (mysql://user@host:port/DATABASE)", url->redacted);
 		return false;
@@ -169,26 +215,40 @@ static bool parse_mysql(const char *text, const char *rest, DbUrl *url)
 	return true;
 }
 
+/* libpq ends the user-info at the first '@' or '/': a raw one in the password would be misread (and shown). */
+static bool check_pg_userinfo(const char *text, const DbUrl *url)
+{
+	const char *auth = strstr(text, "://") + 3;
+	const char *at = strrchr(auth, '@');
+	if (!at || !memchr(auth, ':', (size_t)(at - auth)))
+		return true;
+	for (const char *p = auth; p < at; p++)
+		if (*p == '@' || *p == '/') {
+			log_error("the password in connection URL %s holds a raw '%c': percent-encode it (%s), or leave it "
+			          "out of the URL (PGPASSWORD, ~/.pgpass)", url->redacted, *p, *p == '@' ? "%40" : "%2F");
+			return false;
+		}
+	return true;
+}
+
 bool db_url_parse(const char *text, DbUrl *url)
 {
 	memset(url, 0, sizeof(*url));
+	url->redacted = db_url_redact(text);
 	if (starts_with(text, "mysql://") || starts_with(text, "mariadb://")) {
 		url->engine = DB_ENGINE_MYSQL;
-		url->redacted = redact_url(text);
-		return parse_mysql(text, strstr(text, "://") + 3, url);
+		return parse_mysql(strstr(text, "://") + 3, url);
 	}
 	if (starts_with(text, "postgresql://") || starts_with(text, "postgres://")) {
 		url->engine = DB_ENGINE_PGSQL;
 		url->conninfo = xstrdup(text);
-		url->redacted = redact_url(text);
-		return true;
+		return check_pg_userinfo(text, url);
 	}
 	if (starts_with(text, "sqlite:")) {
 		const char *path = text + strlen("sqlite:");
 		if (starts_with(path, "//"))
 			path += 2; /* sqlite:///abs/path and sqlite://rel/path */
 		url->engine = DB_ENGINE_SQLITE;
-		url->redacted = xstrdup(text);
 		if (!*path) {
 			log_error("connection string '%s' names no file (sqlite:PATH)", text);
 			return false;
@@ -200,13 +260,10 @@ bool db_url_parse(const char *text, DbUrl *url)
 		/* a libpq keyword string: "host=... dbname=..." */
 		url->engine = DB_ENGINE_PGSQL;
 		url->conninfo = xstrdup(text);
-		url->redacted = redact_keywords(text);
 		return true;
 	}
-	char *shown = redact_url(text);
 	log_error("cannot tell the database engine of '%s': use mysql://, mariadb://, postgresql://, "
-	          "postgres://, a libpq keyword string (host=... dbname=...) or sqlite:PATH", shown);
-	free(shown);
+	          "postgres://, a libpq keyword string (host=... dbname=...) or sqlite:PATH", url->redacted);
 	return false;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define DELETE_BATCH 500
+#define DANGLING_SHOWN 10 /* rows named one by one, per foreign key */
 
 /* The dangling rows of one foreign key, collected for the reject file and the delete. */
 typedef struct DanglingScan {
@@ -17,6 +18,8 @@ typedef struct DanglingScan {
 	size_t fk_index, pk_index;
 	RejectLog *rejects;
 	bool strict;
+	bool v4_own; /* a table the import did not write: its rows are not the file's to leave out */
+	uint64_t v4_own_rows;
 	StrList keys; /* primary keys of the rows to delete */
 	StrBuf reason;
 } DanglingScan;
@@ -31,6 +34,17 @@ static bool on_dangling_row(void *ctx, const DbValue *values, size_t ncols)
 	utf8_append_visible(&scan->reason, ref->data, ref->len, 64);
 	sb_printf(&scan->reason, " references %s.%s, which does not exist", scan->fk->ref_table,
 	          scan->fk->ref_column);
+	if (scan->v4_own) {
+		if (scan->v4_own_rows++ < DANGLING_SHOWN) {
+			StrBuf key = STRBUF_INIT;
+			utf8_append_visible(&key, pk->data, pk->len, 64);
+			log_error("table %s, row %s=%s: %s in the file; this row is v4's own (the file does not hold "
+			          "%s) and would be left broken", scan->table, scan->columns->items[scan->pk_index].name,
+			          key.data, scan->reason.data, scan->table);
+			sb_free(&key);
+		}
+		return true;
+	}
 	if (scan->strict) {
 		StrBuf key = STRBUF_INIT;
 		utf8_append_visible(&key, pk->data, pk->len, 64);
@@ -90,13 +104,42 @@ static TableSummary *summary_of(Summary *summary, const char *table)
 	return summary_add(summary, table);
 }
 
-/* One pass over the foreign keys of one table; *removed counts what it deleted. */
-static bool check_table(Db *db, const char *table, RejectLog *rejects, bool strict, Summary *summary,
-                        uint64_t *removed)
+/* What one pass of the check needs, and what it found. */
+typedef struct Check {
+	Db *db;
+	RejectLog *rejects;
+	bool strict;
+	Summary *summary;
+	const StrList *written;
+	uint64_t removed;     /* rows of written tables left out in this pass */
+	uint64_t v4_own_rows; /* rows of other tables left dangling: the import must fail */
+} Check;
+
+static void build_dangling_query(Db *db, StrBuf *sql, const char *table, const DbColumns *columns,
+                                 const DbForeignKey *fk)
+{
+	select_all(db, sql, table, columns);
+	sb_puts(sql, " WHERE c.");
+	db_quote_ident(db, sql, fk->column);
+	sb_puts(sql, " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ");
+	db_quote_ident(db, sql, fk->ref_table);
+	sb_puts(sql, " p WHERE p.");
+	db_quote_ident(db, sql, fk->ref_column);
+	sb_puts(sql, " = c.");
+	db_quote_ident(db, sql, fk->column);
+	sb_putc(sql, ')');
+}
+
+/*
+ * The foreign keys of one table: all of them for a table the import wrote
+ * (its dangling rows are left out), only those pointing into a written
+ * table for the others (v4's own rows, which may not be dropped).
+ */
+static bool check_table(Check *c, const char *table, bool v4_own)
 {
 	DbColumns columns = {0};
 	DbForeignKeys fks = {0};
-	bool ok = db_list_columns(db, table, &columns) && db_list_foreign_keys(db, table, &fks);
+	bool ok = db_list_columns(c->db, table, &columns) && db_list_foreign_keys(c->db, table, &fks);
 	int pk = -1;
 	for (size_t i = 0; ok && i < columns.count; i++)
 		if (columns.items[i].primary_key)
@@ -107,31 +150,28 @@ static bool check_table(Db *db, const char *table, RejectLog *rejects, bool stri
 	for (size_t f = 0; ok && checkable && f < fks.count; f++) {
 		const DbForeignKey *fk = &fks.items[f];
 		int fk_index = db_column_index(&columns, fk->column, strlen(fk->column));
-		if (fk_index < 0)
+		if (fk_index < 0 || (v4_own && !strlist_contains(c->written, fk->ref_table)))
 			continue;
 		DanglingScan scan = {.table = table, .columns = &columns, .fk = fk, .fk_index = (size_t)fk_index,
-		                     .pk_index = (size_t)pk, .rejects = rejects, .strict = strict};
+		                     .pk_index = (size_t)pk, .rejects = c->rejects, .strict = c->strict,
+		                     .v4_own = v4_own};
 		StrBuf sql = STRBUF_INIT;
-		select_all(db, &sql, table, &columns);
-		sb_puts(&sql, " WHERE c.");
-		db_quote_ident(db, &sql, fk->column);
-		sb_puts(&sql, " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ");
-		db_quote_ident(db, &sql, fk->ref_table);
-		sb_puts(&sql, " p WHERE p.");
-		db_quote_ident(db, &sql, fk->ref_column);
-		sb_puts(&sql, " = c.");
-		db_quote_ident(db, &sql, fk->column);
-		sb_putc(&sql, ')');
-		ok = db_query(db, sql.data, on_dangling_row, &scan);
+		build_dangling_query(c->db, &sql, table, &columns, fk);
+		ok = db_query(c->db, sql.data, on_dangling_row, &scan);
 		sb_free(&sql);
+		c->v4_own_rows += scan.v4_own_rows;
 		if (ok && scan.keys.count) {
-			ok = delete_keys(db, table, columns.items[pk].name, &scan.keys);
-			TableSummary *ts = summary_of(summary, table);
+			ok = delete_keys(c->db, table, columns.items[pk].name, &scan.keys);
+			TableSummary *ts = summary_of(c->summary, table);
 			ts->rejected += scan.keys.count;
 			ts->inserted = ts->inserted >= scan.keys.count ? ts->inserted - scan.keys.count : 0;
-			*removed += scan.keys.count;
-			log_warn("table %s: %zu rows left out: %s (see %s)", table, scan.keys.count, scan.reason.data,
-			         rejects->path);
+			c->removed += scan.keys.count;
+			if (c->rejects->write)
+				log_warn("table %s: %zu rows left out: %s (see %s)", table, scan.keys.count, scan.reason.data,
+				         c->rejects->path);
+			else
+				log_warn("table %s: %zu rows would be left out: %s (dry run: not written)", table,
+				         scan.keys.count, scan.reason.data);
 		}
 		strlist_free(&scan.keys);
 		sb_free(&scan.reason);
@@ -141,16 +181,28 @@ static bool check_table(Db *db, const char *table, RejectLog *rejects, bool stri
 	return ok;
 }
 
-bool integrity_remove_dangling(Db *db, const StrList *tables, RejectLog *rejects, bool strict, Summary *summary)
+bool integrity_remove_dangling(Db *db, const StrList *written, const StrList *all_tables, RejectLog *rejects,
+                               bool strict, Summary *summary)
 {
+	Check c = {.db = db, .rejects = rejects, .strict = strict, .summary = summary, .written = written};
 	for (int pass = 1;; pass++) {
-		uint64_t removed = 0;
-		for (size_t t = 0; t < tables->count; t++)
-			if (!check_table(db, tables->items[t], rejects, strict, summary, &removed))
+		c.removed = 0;
+		for (size_t t = 0; t < written->count; t++)
+			if (!check_table(&c, written->items[t], false))
 				return false;
-		if (removed == 0)
-			return true;
+		if (c.removed == 0)
+			break;
 		log_info("  integrity pass %d: %" PRIu64 " rows left out; checking again what referenced them", pass,
-		         removed);
+		         c.removed);
 	}
+	/* last: what the passes left out may be referenced from outside the file too */
+	for (size_t t = 0; written->count && t < all_tables->count; t++)
+		if (!strlist_contains(written, all_tables->items[t]) && !check_table(&c, all_tables->items[t], true))
+			return false;
+	if (c.v4_own_rows == 0)
+		return true;
+	log_error("%" PRIu64 " rows of tables the file does not hold reference rows the import replaced (see above); "
+	          "nothing was changed. Import a file that holds those tables too, or remove those rows first",
+	          c.v4_own_rows);
+	return false;
 }

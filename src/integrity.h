@@ -14,10 +14,15 @@
 #include "summary.h"
 
 /*
- * Checks the foreign keys of tables (those the import wrote). With strict,
- * the first dangling row fails the check. Rejected rows are counted in the
- * summary rows of their tables.
+ * Checks the foreign keys of the tables the import wrote (written), leaving
+ * out their dangling rows; with strict, the first one fails the check.
+ * Rejected rows are counted in the summary rows of their tables. Then the
+ * keys from every other table of the target (all_tables) into the written
+ * ones: such a row is v4's own, not the file's, so one that dangles fails
+ * the import, named (the engines would refuse the commit, or on MariaDB keep
+ * a broken database).
  */
-bool integrity_remove_dangling(Db *db, const StrList *tables, RejectLog *rejects, bool strict, Summary *summary);
+bool integrity_remove_dangling(Db *db, const StrList *written, const StrList *all_tables, RejectLog *rejects,
+                               bool strict, Summary *summary);
 
 #endif

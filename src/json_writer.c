@@ -2,32 +2,48 @@
 
 #include "utf8.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 void json_writer_init(JsonWriter *w, FILE *out, bool ascii_only, int indent)
 {
-	memset(w, 0, offsetof(JsonWriter, buf));
+	*w = (JsonWriter){0};
 	w->out = out;
+	w->buf = xmalloc(JSON_WRITER_BUFFER);
 	w->ascii_only = ascii_only;
 	w->indent = indent;
 	w->first[0] = true;
 }
 
+void json_writer_free(JsonWriter *w)
+{
+	free(w->buf);
+	w->buf = NULL;
+	w->used = 0;
+}
+
+/* fwrite that remembers the first failure (disk full), so that long writes can stop early. */
+static void write_out(JsonWriter *w, const char *p, size_t n)
+{
+	if (fwrite(p, 1, n, w->out) != n && !w->error)
+		w->error = errno ? errno : EIO;
+}
+
 void json_writer_flush(JsonWriter *w)
 {
 	if (w->used)
-		fwrite(w->buf, 1, w->used, w->out);
+		write_out(w, w->buf, w->used);
 	w->used = 0;
 }
 
 static inline void put(JsonWriter *w, const char *p, size_t n)
 {
-	if (n > sizeof(w->buf) - w->used) {
+	if (n > JSON_WRITER_BUFFER - w->used) {
 		json_writer_flush(w);
-		if (n > sizeof(w->buf)) {
-			fwrite(p, 1, n, w->out);
+		if (n > JSON_WRITER_BUFFER) {
+			write_out(w, p, n);
 			return;
 		}
 	}
@@ -37,7 +53,7 @@ static inline void put(JsonWriter *w, const char *p, size_t n)
 
 static inline void put_char(JsonWriter *w, char c)
 {
-	if (w->used == sizeof(w->buf))
+	if (w->used == JSON_WRITER_BUFFER)
 		json_writer_flush(w);
 	w->buf[w->used++] = c;
 }
@@ -162,7 +178,7 @@ bool json_prepare_key(const JsonWriter *w, const char *key, size_t len, StrBuf *
 	if (!utf8_validate(key, len, NULL))
 		return false;
 	/* render through a scratch writer so the escaping is the same */
-	static JsonWriter scratch;
+	JsonWriter scratch;
 	char *text = NULL;
 	size_t size = 0;
 	FILE *mem = open_memstream(&text, &size);
@@ -172,6 +188,7 @@ bool json_prepare_key(const JsonWriter *w, const char *key, size_t len, StrBuf *
 	write_escaped(&scratch, key, len);
 	put_str(&scratch, w->indent > 0 ? ": " : ":");
 	json_writer_flush(&scratch);
+	json_writer_free(&scratch);
 	fclose(mem);
 	sb_append(out, text, size);
 	free(text);

@@ -16,18 +16,25 @@
 #define JSON_MAX_DEPTH 32
 #define JSON_WRITER_BUFFER (128 * 1024)
 
+/*
+ * Set up with json_writer_init, which sets every member (a writer may live on
+ * the heap); json_writer_free releases its buffer, not the FILE.
+ */
 typedef struct JsonWriter {
 	FILE *out;
+	char *buf;   /* JSON_WRITER_BUFFER bytes, owned */
 	size_t used; /* bytes of buf not yet handed to out: one stdio call per buffer, not per byte */
-	char buf[JSON_WRITER_BUFFER];
 	bool ascii_only;
 	int indent; /* 0: compact, but the first two levels get one item per line; -1: one line */
 	int depth;
 	bool first[JSON_MAX_DEPTH]; /* no item written yet at this depth */
 	bool after_key;
+	int error; /* errno of the first failed write to out, 0 if none */
 } JsonWriter;
 
 void json_writer_init(JsonWriter *w, FILE *out, bool ascii_only, int indent);
+/* Frees the buffer (flush first: what is still buffered is dropped). */
+void json_writer_free(JsonWriter *w);
 
 void json_begin_object(JsonWriter *w);
 void json_end_object(JsonWriter *w);

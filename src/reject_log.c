@@ -9,64 +9,98 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void reject_log_init(RejectLog *log, const char *input_path)
+#define RECORD_START "{\"table\":"
+
+char *reject_log_default_path(const char *input_path)
 {
-	memset(log, 0, sizeof(*log));
+	if (!strcmp(input_path, "-"))
+		return xstrdup("podmigrate.rejects.jsonl");
 	StrBuf path = STRBUF_INIT;
 	const char *dot = strrchr(input_path, '.');
 	const char *slash = strrchr(input_path, '/');
 	size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - input_path) : strlen(input_path);
-	if (!strcmp(input_path, "-"))
-		sb_puts(&path, "stdin");
-	else
-		sb_append(&path, input_path, stem);
+	sb_append(&path, input_path, stem);
 	sb_puts(&path, ".rejects.jsonl");
-	log->path = sb_steal(&path);
+	return sb_steal(&path);
+}
+
+void reject_log_init(RejectLog *log, const char *path, bool write)
+{
+	*log = (RejectLog){0};
+	log->path = xstrdup(path);
+	log->write = write;
 }
 
 bool reject_log_add(RejectLog *log, const char *table, const DbColumns *columns, const DbValue *values,
                     const char *reason)
 {
-	if (!log->writer) {
+	log->count++;
+	if (!log->write)
+		return true;
+	if (!log->open) {
 		/* it may hold password hashes, like the export */
 		if (!atomic_file_open(&log->file, log->path, S_IRUSR | S_IWUSR))
 			return false;
-		log->writer = xmalloc(sizeof(JsonWriter));
-		json_writer_init(log->writer, log->file.fp, true, -1);
+		json_writer_init(&log->writer, log->file.fp, true, -1);
+		log->open = true;
 	}
-	JsonWriter *w = log->writer;
+	JsonWriter *w = &log->writer;
 	RowWriter rw;
 	bool ok = row_writer_init(&rw, w, table, columns);
 	json_begin_object(w);
 	json_key(w, "table", 5);
 	json_string(w, table, strlen(table));
 	json_key(w, "row", 3);
-	ok = ok && row_writer_write(&rw, w, values, columns->count, log->count + 1);
+	ok = ok && row_writer_write(&rw, w, values, columns->count, log->count);
 	json_key(w, "reason", 6);
 	json_string(w, reason, strlen(reason));
 	json_end_object(w);
 	json_finish(w);
 	row_writer_free(&rw);
-	log->count++;
 	return ok;
+}
+
+/* Whether path holds a reject file (its first record), so that removing it loses nothing of the user's. */
+static bool is_reject_file(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	char start[sizeof(RECORD_START)] = {0};
+	bool ours = fread(start, 1, sizeof(start) - 1, f) == sizeof(start) - 1 && !strcmp(start, RECORD_START);
+	fclose(f);
+	return ours;
 }
 
 bool reject_log_finish(RejectLog *log)
 {
-	if (log->writer) {
-		json_writer_flush(log->writer);
+	if (log->open) {
+		json_writer_flush(&log->writer);
+		log->open = false;
+		json_writer_free(&log->writer);
 		return atomic_file_commit(&log->file);
 	}
-	if (unlink(log->path) != 0 && errno != ENOENT)
-		log_warn("cannot remove the stale reject file %s: %s", log->path, strerror(errno));
+	if (!log->write || access(log->path, F_OK) != 0)
+		return true;
+	/* an earlier run's rejects would now mislead */
+	if (!is_reject_file(log->path))
+		log_warn("%s is not a reject file of podmigrate: left as it is", log->path);
+	else if (unlink(log->path) == 0)
+		log_info("removed %s, the reject file of an earlier run (this one left nothing out)", log->path);
+	else
+		log_warn("cannot remove %s, the reject file of an earlier run: %s", log->path, strerror(errno));
 	return true;
 }
 
 void reject_log_free(RejectLog *log)
 {
-	if (log->writer)
-		atomic_file_abort(&log->file); /* no-op after a commit */
-	free(log->writer);
+	if (log->open) {
+		json_writer_free(&log->writer);
+		atomic_file_abort(&log->file);
+	}
 	free(log->path);
-	memset(log, 0, sizeof(*log));
+	*log = (RejectLog){0};
 }

@@ -1,7 +1,8 @@
 /*
  * The reject file: JSON Lines {"table": ..., "row": {...}, "reason": ...},
- * one per row left out of the import, next to the input file. Written under
- * a temporary name and renamed at the end, like the export.
+ * one per row left out of the import. Written whole or not at all (see
+ * atomic_file.h), and only when rows are left out: a dry run counts them and
+ * writes nothing, unless the user named the file.
  */
 #ifndef PODMIGRATE_REJECT_LOG_H
 #define PODMIGRATE_REJECT_LOG_H
@@ -14,16 +15,23 @@
 
 typedef struct RejectLog {
 	char *path;
+	bool write;      /* false: rows are only counted (dry run) */
+	bool open;       /* file and writer set up, at the first reject */
 	AtomicFile file;
-	JsonWriter *writer; /* opened at the first reject */
+	JsonWriter writer;
 	uint64_t count;
 } RejectLog;
 
-/* The reject file of an input: "DIR/NAME.rejects.jsonl". */
-void reject_log_init(RejectLog *log, const char *input_path);
+/* The default reject file of an input: "DIR/NAME.rejects.jsonl", or ./podmigrate.rejects.jsonl for stdin. */
+char *reject_log_default_path(const char *input_path);
+/* Sets every member; path is copied. */
+void reject_log_init(RejectLog *log, const char *path, bool write);
 bool reject_log_add(RejectLog *log, const char *table, const DbColumns *columns, const DbValue *values,
                     const char *reason);
-/* Keeps the file if anything was rejected, else removes a stale one from an earlier run. */
+/*
+ * Puts the file in place if anything was rejected. Otherwise, in a real run,
+ * removes a reject file an earlier run left at the path (only if it is one).
+ */
 bool reject_log_finish(RejectLog *log);
 void reject_log_free(RejectLog *log);
 

@@ -14,14 +14,13 @@ static int named(const DbColumns *columns, const char *name)
 	return db_column_index(columns, name, strlen(name));
 }
 
-static RepairResult repair_meeting(const DbColumns *columns, DbValue *values, uint64_t row)
+static RepairResult repair_meeting(Repairs *r, const DbColumns *columns, DbValue *values, uint64_t row)
 {
-	static uint64_t shown;
 	int start = named(columns, "start_at"), until = named(columns, "recurring_until");
 	if (start < 0 || until < 0 || !values[start].data || !values[until].data || values[start].len < 10 ||
 	    values[until].len != 10 || memcmp(values[until].data, values[start].data, 10) >= 0)
 		return REPAIR_NONE;
-	if (shown++ < REPAIRS_SHOWN)
+	if (r->meetings_shown++ < REPAIRS_SHOWN)
 		log_info("  repaired meeting row %" PRIu64 ": recurring_until %.10s is before the start date %.10s; "
 		         "set to the start date", row, values[until].data, values[start].data);
 	values[until].data = values[start].data; /* the date part of the UTC datetime */
@@ -31,7 +30,6 @@ static RepairResult repair_meeting(const DbColumns *columns, DbValue *values, ui
 
 static RepairResult repair_video_to_delete(Repairs *r, const DbColumns *columns, DbValue *values, uint64_t row)
 {
-	static uint64_t shown;
 	int id = named(columns, "id"), date = named(columns, "date_deletion");
 	if (id < 0 || date < 0 || !values[id].data || !values[date].data)
 		return REPAIR_NONE;
@@ -44,7 +42,7 @@ static RepairResult repair_video_to_delete(Repairs *r, const DbColumns *columns,
 		return REPAIR_NONE;
 	}
 	strmap_put(&r->merged_ids, values[id].data, values[id].len, kept);
-	if (shown++ < REPAIRS_SHOWN)
+	if (r->merges_shown++ < REPAIRS_SHOWN)
 		log_info("  repaired video_videotodelete row %" PRIu64 ": id %.*s has the same date_deletion %.*s as "
 		         "id %s (unique in v4): merged into it", row, (int)values[id].len, values[id].data,
 		         (int)values[date].len, values[date].data, r->kept_ids.items[kept]);
@@ -80,7 +78,7 @@ RepairResult repairs_apply(Repairs *repairs, const char *table, const DbColumns 
                            uint64_t row)
 {
 	if (!strcmp(table, "meeting"))
-		return repair_meeting(columns, values, row);
+		return repair_meeting(repairs, columns, values, row);
 	if (!strcmp(table, "video_videotodelete"))
 		return repair_video_to_delete(repairs, columns, values, row);
 	if (!strcmp(table, "video_videotodelete_video"))

@@ -23,6 +23,7 @@ typedef struct Repairs {
 	StrMap merged_ids;   /* id of a merged row -> index in kept_ids */
 	StrMap links;        /* video_videotodelete_video: "todelete_id video_id" seen */
 	StrBuf scratch;
+	uint64_t meetings_shown, merges_shown; /* repairs logged one by one, then only counted */
 } Repairs;
 
 typedef enum {

@@ -10,9 +10,7 @@
 
 bool row_writer_init(RowWriter *rw, const JsonWriter *w, const char *table, const DbColumns *columns)
 {
-	rw->table = table;
-	rw->columns = columns;
-	rw->pk_index = SIZE_MAX;
+	*rw = (RowWriter){.table = table, .columns = columns, .pk_index = SIZE_MAX};
 	size_t pk_count = 0;
 	for (size_t i = 0; i < columns->count; i++)
 		if (columns->items[i].primary_key) {
@@ -60,7 +58,7 @@ static void report_bad_value(const RowWriter *rw, const DbValue *values, uint64_
 	sb_free(&msg);
 }
 
-bool row_writer_write(const RowWriter *rw, JsonWriter *w, const DbValue *values, size_t ncols,
+bool row_writer_write(RowWriter *rw, JsonWriter *w, const DbValue *values, size_t ncols,
                       uint64_t row_number)
 {
 	json_begin_object(w);
@@ -68,7 +66,7 @@ bool row_writer_write(const RowWriter *rw, JsonWriter *w, const DbValue *values,
 		const DbColumn *col = &rw->columns->items[i];
 		const char *why;
 		json_key_prepared(w, rw->keys[i].data, rw->keys[i].len);
-		if (!value_write_json(w, col->kind, &values[i], &why)) {
+		if (!value_write_json(w, col->kind, &values[i], &rw->scratch, &why)) {
 			report_bad_value(rw, values, row_number, col, &values[i], why);
 			return false;
 		}
@@ -82,5 +80,6 @@ void row_writer_free(RowWriter *rw)
 	for (size_t i = 0; rw->keys && i < rw->columns->count; i++)
 		sb_free(&rw->keys[i]);
 	free(rw->keys);
+	sb_free(&rw->scratch);
 	rw->keys = NULL;
 }

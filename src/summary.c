@@ -10,7 +10,10 @@
 
 TableSummary *summary_add(Summary *summary, const char *table)
 {
-	summary->items = xrealloc(summary->items, (summary->count + 1) * sizeof(TableSummary));
+	if (summary->count == summary->cap) {
+		summary->cap = summary->cap ? summary->cap * 2 : 64;
+		summary->items = xrealloc(summary->items, summary->cap * sizeof(TableSummary));
+	}
 	TableSummary *t = &summary->items[summary->count++];
 	memset(t, 0, sizeof(*t));
 	t->table = xstrdup(table);
@@ -56,6 +59,5 @@ void summary_free(Summary *summary)
 	for (size_t i = 0; i < summary->count; i++)
 		free(summary->items[i].table);
 	free(summary->items);
-	summary->items = NULL;
-	summary->count = 0;
+	*summary = (Summary){0};
 }

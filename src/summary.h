@@ -19,7 +19,7 @@ typedef struct TableSummary {
 
 typedef struct Summary {
 	TableSummary *items;
-	size_t count;
+	size_t count, cap;
 } Summary;
 
 /* Adds a row for table and returns it (valid until the next add). */

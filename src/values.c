@@ -231,7 +231,7 @@ static bool json_number_syntax(const char *s, size_t len)
 	return i == len;
 }
 
-bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, const char **why)
+bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrBuf *canon, const char **why)
 {
 	if (!value->data) {
 		json_null(w);
@@ -239,8 +239,7 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, cons
 	}
 	const char *s = value->data;
 	size_t len = value->len;
-	static StrBuf canon; /* reused: one allocation for the whole export */
-	sb_reset(&canon);
+	sb_reset(canon);
 	bool ok = true;
 	*why = NULL;
 
@@ -273,11 +272,11 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, cons
 			*why = "not a finite number (JSON has no NaN or Infinity)";
 			return false;
 		}
-		format_double_shortest(&canon, d);
+		format_double_shortest(canon, d);
 		/* like Python, keep a float recognisable as one */
-		if (!strpbrk(canon.data, ".eEn"))
-			sb_puts(&canon, ".0");
-		json_number(w, canon.data, canon.len);
+		if (!strpbrk(canon->data, ".eEn"))
+			sb_puts(canon, ".0");
+		json_number(w, canon->data, canon->len);
 		return true;
 	}
 	case COL_DECIMAL:
@@ -288,19 +287,19 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, cons
 		json_number(w, s, len);
 		return true;
 	case COL_DATETIME:
-		ok = value_normalize_datetime(s, len, &canon);
+		ok = value_normalize_datetime(s, len, canon);
 		*why = "not a datetime (YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM])";
 		break;
 	case COL_DATE:
-		ok = value_normalize_date(s, len, &canon);
+		ok = value_normalize_date(s, len, canon);
 		*why = "not a date (YYYY-MM-DD)";
 		break;
 	case COL_TIME:
-		ok = value_normalize_time(s, len, &canon);
+		ok = value_normalize_time(s, len, canon);
 		*why = "not a time (HH:MM:SS[.ffffff])";
 		break;
 	case COL_UUID:
-		ok = value_normalize_uuid(s, len, &canon);
+		ok = value_normalize_uuid(s, len, canon);
 		*why = "not a UUID";
 		break;
 	default:
@@ -311,7 +310,7 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, cons
 		return true;
 	}
 	if (ok) {
-		json_string(w, canon.data, canon.len);
+		json_string(w, canon->data, canon->len);
 		*why = NULL;
 	}
 	return ok;

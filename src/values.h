@@ -11,10 +11,11 @@
 #include "strbuf.h"
 
 /*
- * Writes one value as JSON. On bad data returns false with the reason in
- * *why (a static string), leaving the writer untouched.
+ * Writes one value as JSON (scratch: the caller's buffer, reused). On bad
+ * data returns false with the reason in *why (a static string), leaving the
+ * writer untouched.
  */
-bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, const char **why);
+bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrBuf *scratch, const char **why);
 
 /* How a value was written in the JSON file (what json_reader reports). */
 typedef enum {

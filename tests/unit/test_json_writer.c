@@ -6,16 +6,16 @@
 #include <stdlib.h>
 
 /* Runs fn with a writer on a memory stream and returns what it wrote. */
-static JsonWriter writer; /* 128 KiB: not on the stack */
-
 static char *render(void (*fn)(JsonWriter *), bool ascii, int indent)
 {
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
+	JsonWriter writer;
 	json_writer_init(&writer, f, ascii, indent);
 	fn(&writer);
 	json_writer_flush(&writer);
+	json_writer_free(&writer);
 	fclose(f);
 	return buf;
 }
@@ -75,11 +75,13 @@ void test_json_writer(void)
 
 	/* a prepared key renders like json_key */
 	StrBuf key = STRBUF_INIT;
+	JsonWriter writer;
 	json_writer_init(&writer, stdout, true, 4);
 	CHECK(json_prepare_key(&writer, "caf\xc3\xa9", 5, &key));
 	CHECK_STR(key.data, "\"caf\\u00e9\": ");
 	sb_free(&key);
 	CHECK(!json_prepare_key(&writer, "\xff", 1, &key));
+	json_writer_free(&writer);
 
 	/* invalid UTF-8 is refused, whatever the output mode */
 	size_t bad = 99;
@@ -94,5 +96,6 @@ void test_json_writer(void)
 	CHECK(!json_string(&writer, "\xff", 1));
 	CHECK(!json_key(&writer, "\xc3", 1));
 	json_writer_flush(&writer);
+	json_writer_free(&writer);
 	fclose(f);
 }

@@ -18,12 +18,15 @@ static char *as_json(ColumnKind kind, const char *in)
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
-	static JsonWriter w;
+	JsonWriter w;
 	json_writer_init(&w, f, true, 0);
 	DbValue v = {in, in ? strlen(in) : 0};
 	const char *why;
-	bool ok = value_write_json(&w, kind, &v, &why);
+	StrBuf scratch = STRBUF_INIT;
+	bool ok = value_write_json(&w, kind, &v, &scratch, &why);
 	json_writer_flush(&w);
+	json_writer_free(&w);
+	sb_free(&scratch);
 	fclose(f);
 	if (!ok) {
 		free(buf);
