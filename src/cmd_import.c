@@ -431,11 +431,15 @@ static bool decide_columns(ImportState *st, const JsonField *fields, size_t coun
 	return t->loader != NULL;
 }
 
-static void report_bad_json_value(const TableLoad *t, uint64_t row, const JsonField *f, const char *why)
+static void report_bad_json_value(const TableLoad *t, uint64_t row, const JsonField *f, const DbColumn *col,
+                                  const char *why)
 {
 	StrBuf msg = STRBUF_INIT;
-	sb_printf(&msg, "table %s, row %" PRIu64 ", column %.*s: %s: ", t->name, row, (int)f->key_len, f->key, why);
-	utf8_append_visible(&msg, f->text, f->len, 80);
+	sb_printf(&msg, "table %s, row %" PRIu64 ", column %.*s (%s): %s: ", t->name, row, (int)f->key_len, f->key,
+	          col->type, why);
+	utf8_append_visible(&msg, f->text ? f->text : "null", f->text ? f->len : 4, 80);
+	if (f->len > 80)
+		sb_printf(&msg, "... (%zu bytes)", f->len);
 	log_error("%s", msg.data);
 	sb_free(&msg);
 }
@@ -475,7 +479,7 @@ static bool on_row(void *ctx, const JsonField *fields, size_t count)
 		const char *why;
 		if (!value_from_json(&t->catalog.items[c], value_kind_of(f->type), f->text, f->len, &t->cells[slot],
 		                     &is_null, &why)) {
-			report_bad_json_value(t, row, f, why);
+			report_bad_json_value(t, row, f, &t->catalog.items[c], why);
 			return false;
 		}
 		t->values[slot] = is_null ? (DbValue){NULL, 0} : (DbValue){t->cells[slot].data, t->cells[slot].len};

@@ -83,11 +83,7 @@ bool db_list_tables(Db *db, StrList *tables) { return db->ops->list_tables(db, t
 
 bool db_list_columns(Db *db, const char *table, DbColumns *columns)
 {
-	if (!db->ops->list_columns(db, table, columns))
-		return false;
-	for (size_t i = 0; i < columns->count; i++)
-		columns->items[i].kind = column_kind_from_type(columns->items[i].type);
-	return true;
+	return db->ops->list_columns(db, table, columns);
 }
 
 bool db_list_foreign_keys(Db *db, const char *table, DbForeignKeys *keys)
@@ -172,16 +168,17 @@ void db_loader_init(DbLoader *loader, Db *db, const char *table, const DbColumns
 	loader->rows = 0;
 }
 
+static void column_limits_from_type(DbColumn *c);
+
 void db_columns_add(DbColumns *columns, const char *name, const char *type, bool not_null,
                     bool primary_key)
 {
 	columns->items = xrealloc(columns->items, (columns->count + 1) * sizeof(DbColumn));
 	DbColumn *c = &columns->items[columns->count++];
-	c->name = xstrdup(name);
-	c->type = xstrdup(type ? type : "");
+	*c = (DbColumn){.name = xstrdup(name), .type = xstrdup(type ? type : ""), .not_null = not_null,
+	                .primary_key = primary_key};
 	c->kind = column_kind_from_type(c->type);
-	c->not_null = not_null;
-	c->primary_key = primary_key;
+	column_limits_from_type(c);
 }
 
 int db_column_index(const DbColumns *columns, const char *name, size_t len)
@@ -201,9 +198,11 @@ bool db_pick_columns(Db *db, const char *table, const char *const *names, size_t
 	for (size_t n = 0; n < count && ok; n++) {
 		int i = db_column_index(&all, names[n], strlen(names[n]));
 		ok = i >= 0;
-		if (ok)
+		if (ok) {
 			db_columns_add(out, all.items[i].name, all.items[i].type, all.items[i].not_null,
 			               all.items[i].primary_key);
+			out->items[out->count - 1].kind = all.items[i].kind;
+		}
 		else
 			log_error("table %s has no column %s: is it Pod v4's?", table, names[n]);
 	}
@@ -227,13 +226,42 @@ static bool contains(const char *haystack, const char *needle)
 	return strstr(haystack, needle) != NULL;
 }
 
+static void lowercase(const char *type, char *out, size_t size)
+{
+	size_t n = 0;
+	for (; type[n] && n + 1 < size; n++)
+		out[n] = (char)tolower((unsigned char)type[n]);
+	out[n] = '\0';
+}
+
+/*
+ * Integer widths and text lengths, which SQLite does not enforce and which
+ * the servers report late: checked on every engine before a value is sent.
+ * An INTEGER PRIMARY KEY is SQLite's 64-bit rowid (Django's BigAutoField
+ * there); the servers check their own 32-bit keys anyway.
+ */
+static void column_limits_from_type(DbColumn *c)
+{
+	char lower[128];
+	lowercase(c->type, lower, sizeof(lower));
+	if (c->kind == COL_INT) {
+		c->is_unsigned = contains(lower, "unsigned");
+		c->int_bits = contains(lower, "big") || contains(lower, "int8") ? 64
+		              : contains(lower, "small") || contains(lower, "int2") ? 16
+		              : contains(lower, "tiny")                            ? 8
+		              : contains(lower, "medium")                          ? 24
+		              : c->primary_key && !strcmp(lower, "integer")        ? 64
+		                                                                   : 32;
+	} else if (c->kind == COL_TEXT && contains(lower, "char")) {
+		const char *paren = strchr(lower, '(');
+		c->max_chars = paren ? strtoul(paren + 1, NULL, 10) : 0;
+	}
+}
+
 ColumnKind column_kind_from_type(const char *type)
 {
 	char lower[128];
-	size_t n = 0;
-	for (; type[n] && n + 1 < sizeof(lower); n++)
-		lower[n] = (char)tolower((unsigned char)type[n]);
-	lower[n] = '\0';
+	lowercase(type, lower, sizeof(lower));
 
 	/* Order matters: "interval" and "point" contain "int", "datetime" contains "date". */
 	if (strncmp(lower, "tinyint(1)", 10) == 0 || strncmp(lower, "bool", 4) == 0)

@@ -33,6 +33,10 @@ typedef struct DbColumn {
 	ColumnKind kind;
 	bool not_null;
 	bool primary_key;
+	/* What the type allows, read from it the same way on every engine (db_columns_add): */
+	int int_bits;     /* COL_INT: 8, 16, 24, 32 or 64 */
+	bool is_unsigned; /* COL_INT: "unsigned" (MariaDB, and SQLite's Positive*Field) */
+	size_t max_chars; /* COL_TEXT: N of char(N)/varchar(N), in characters; 0: no limit */
 } DbColumn;
 
 typedef struct DbColumns {
@@ -184,7 +188,11 @@ void db_columns_free(DbColumns *columns);
 int db_column_index(const DbColumns *columns, const char *name, size_t len);
 /* The catalog columns of table named in names, in that order; a missing one is an error. */
 bool db_pick_columns(Db *db, const char *table, const char *const *names, size_t count, DbColumns *out);
-/* Appends a column to the list (used by the backends). */
+/*
+ * Appends a column to the list (used by the backends), its kind and limits
+ * read from type; a backend that knows better (a text column with a JSON
+ * check) then sets the kind itself.
+ */
 void db_columns_add(DbColumns *columns, const char *name, const char *type, bool not_null,
                     bool primary_key);
 /* Classifies a catalog type name the same way on every engine. */

@@ -204,7 +204,10 @@ static bool add_column_row(void *ctx, const DbValue *v, size_t ncols)
 	char *type = xstrndup(v[1].data, v[1].len);
 	bool not_null = v[2].len == 2 && memcmp(v[2].data, "NO", 2) == 0;
 	bool pk = v[3].len == 3 && memcmp(v[3].data, "PRI", 3) == 0;
-	db_columns_add(ctx, name, type, not_null, pk);
+	DbColumns *columns = ctx;
+	db_columns_add(columns, name, type, not_null, pk);
+	if (v[4].data && v[4].data[0] == '1')
+		columns->items[columns->count - 1].kind = COL_JSON;
 	free(name);
 	free(type);
 	return true;
@@ -213,10 +216,14 @@ static bool add_column_row(void *ctx, const DbValue *v, size_t ncols)
 static bool my_list_columns(Db *db, const char *table, DbColumns *columns)
 {
 	StrBuf sql = STRBUF_INIT;
-	sb_puts(&sql, "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY "
-	              "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ");
+	/* MariaDB's JSON is longtext with a json_valid check named after the column */
+	sb_puts(&sql, "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, EXISTS (SELECT 1 FROM "
+	              "information_schema.CHECK_CONSTRAINTS k WHERE k.CONSTRAINT_SCHEMA = c.TABLE_SCHEMA AND "
+	              "k.TABLE_NAME = c.TABLE_NAME AND k.CHECK_CLAUSE = CONCAT('json_valid(`', "
+	              "REPLACE(c.COLUMN_NAME, '`', '``'), '`)')) "
+	              "FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = ");
 	my_quote_literal(&sql, table);
-	sb_puts(&sql, " ORDER BY ORDINAL_POSITION");
+	sb_puts(&sql, " ORDER BY c.ORDINAL_POSITION");
 	bool ok = my_query(db, sql.data, add_column_row, columns);
 	sb_free(&sql);
 	return ok;

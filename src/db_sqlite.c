@@ -185,7 +185,10 @@ static bool add_column_row(void *ctx, const DbValue *v, size_t ncols)
 	char *type = xstrndup(v[1].data ? v[1].data : "", v[1].len);
 	bool not_null = v[2].data && v[2].data[0] != '0';
 	bool pk = v[3].data && v[3].data[0] != '0';
-	db_columns_add(ctx, name, type, not_null, pk);
+	DbColumns *columns = ctx;
+	db_columns_add(columns, name, type, not_null, pk);
+	if (v[4].data && v[4].data[0] == '1')
+		columns->items[columns->count - 1].kind = COL_JSON;
 	free(name);
 	free(type);
 	return true;
@@ -193,7 +196,11 @@ static bool add_column_row(void *ctx, const DbValue *v, size_t ncols)
 
 static bool sqlite_list_columns(Db *db, const char *table, DbColumns *columns)
 {
-	return sqlite_run(db, "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1) ORDER BY cid",
+	/* Django's JSONField is text with a CHECK (JSON_VALID("column")) here */
+	return sqlite_run(db,
+	                  "SELECT name, type, \"notnull\", pk, instr(lower((SELECT sql FROM sqlite_master WHERE "
+	                  "type = 'table' AND name = ?1)), lower('json_valid(\"' || replace(name, '\"', '\"\"') || "
+	                  "'\")')) > 0 FROM pragma_table_info(?1) ORDER BY cid",
 	                  table, add_column_row, columns);
 }
 
@@ -214,7 +221,37 @@ static bool sqlite_list_foreign_keys(Db *db, const char *table, DbForeignKeys *k
 /* BEGIN takes its read lock at the first read and keeps it: one consistent snapshot. */
 static bool sqlite_begin_snapshot(Db *db) { return sqlite_exec(db, "BEGIN"); }
 static bool sqlite_begin(Db *db) { return sqlite_exec(db, "BEGIN IMMEDIATE"); }
-static bool sqlite_commit(Db *db) { return sqlite_exec(db, "COMMIT"); }
+static bool name_broken_key(void *ctx, const DbValue *v, size_t ncols)
+{
+	(void)ncols;
+	unsigned *shown = ctx;
+	if ((*shown)++ < 10)
+		log_error("SQLite: table %.*s, rowid %.*s: its %.*s references %.*s.%.*s, which does not exist",
+		          (int)v[0].len, v[0].data, (int)v[1].len, v[1].data ? v[1].data : "?", (int)v[4].len,
+		          v[4].data ? v[4].data : "?", (int)v[2].len, v[2].data, (int)v[5].len, v[5].data ? v[5].data : "?");
+	return true;
+}
+
+/*
+ * A deferred foreign key broken at COMMIT is all SQLite says: the rows are
+ * named from PRAGMA foreign_key_check (the transaction is still open then).
+ */
+static bool sqlite_commit(Db *db)
+{
+	sqlite3 *conn = conn_of(db);
+	if (sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return true;
+	int code = sqlite3_extended_errcode(conn);
+	log_error("SQLite: %s (in: COMMIT)", sqlite3_errmsg(conn));
+	if (code == SQLITE_CONSTRAINT_FOREIGNKEY && !sqlite3_get_autocommit(conn)) {
+		unsigned shown = 0;
+		sqlite_run(db,
+		           "SELECT c.\"table\", c.rowid, c.parent, c.fkid, f.\"from\", f.\"to\" FROM pragma_foreign_key_check "
+		           "c LEFT JOIN pragma_foreign_key_list(c.\"table\") f ON f.id = c.fkid",
+		           NULL, name_broken_key, &shown);
+	}
+	return false;
+}
 
 static bool sqlite_rollback(Db *db)
 {

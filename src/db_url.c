@@ -57,15 +57,15 @@ static void add_span(Spans *spans, const char *text, const char *from, const cha
 	spans->items[spans->count++] = (struct Span){(size_t)(from - text), (size_t)(to - from)};
 }
 
-/* "password=VALUE" parameters of a URL query (separated by '&'). */
-static void query_spans(Spans *spans, const char *text, const char *query)
+/* "password=VALUE" parameters of a URL query (separated by '&'), wherever the query starts. */
+static void query_spans(Spans *spans, const char *text, const char *from)
 {
-	for (const char *q = query; *q;) {
-		const char *amp = strchr(q, '&');
-		const char *end = amp ? amp : q + strlen(q);
-		if (starts_with(q, "password="))
-			add_span(spans, text, q + 9, end);
-		q = amp ? amp + 1 : end;
+	for (const char *p = from; (p = strstr(p, "password=")) != NULL; p++) {
+		if (p == from || (p[-1] != '?' && p[-1] != '&'))
+			continue;
+		const char *value = p + strlen("password=");
+		const char *amp = strchr(value, '&');
+		add_span(spans, text, value, amp ? amp : value + strlen(value));
 	}
 }
 
@@ -75,13 +75,13 @@ static void keyword_spans(Spans *spans, const char *text)
 	for (const char *p = text; (p = strstr(p, "password")) != NULL;) {
 		const char *q = p + strlen("password");
 		bool at_word_start = p == text || isspace((unsigned char)p[-1]);
-		while (*q == ' ')
+		while (isspace((unsigned char)*q))
 			q++;
 		if (*q != '=' || !at_word_start) {
 			p = q;
 			continue;
 		}
-		for (q++; *q == ' ';)
+		for (q++; isspace((unsigned char)*q);)
 			q++;
 		const char *value = q;
 		if (*q == '\'') {
@@ -99,6 +99,18 @@ static void keyword_spans(Spans *spans, const char *text)
 	}
 }
 
+static int by_start(const void *a, const void *b)
+{
+	const struct Span *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * For messages and argv, masking too much is harmless and too little is a
+ * leak: in a URL, everything from the first ':' of the authority to the last
+ * '@' (the parser's user-info, or more when a query holds an '@'), and every
+ * password= parameter. Overlapping spans are merged.
+ */
 static Spans secret_spans(const char *text)
 {
 	Spans spans = {0};
@@ -111,9 +123,7 @@ static Spans secret_spans(const char *text)
 		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 		if (colon)
 			add_span(&spans, text, colon + 1, at);
-		const char *query = strchr(at ? at : auth, '?');
-		if (query)
-			query_spans(&spans, text, query + 1);
+		query_spans(&spans, text, auth);
 	} else if (strchr(text, '=')) {
 		keyword_spans(&spans, text);
 	} else {
@@ -123,6 +133,20 @@ static Spans secret_spans(const char *text)
 		if (at)
 			add_span(&spans, text, colon && colon < at ? colon + 1 : text, at);
 	}
+	if (spans.count > 1)
+		qsort(spans.items, spans.count, sizeof(*spans.items), by_start);
+	size_t merged = 0;
+	for (size_t i = 0; i < spans.count; i++) {
+		struct Span *last = merged ? &spans.items[merged - 1] : NULL;
+		size_t end = spans.items[i].start + spans.items[i].len;
+		if (last && spans.items[i].start <= last->start + last->len) {
+			if (end > last->start + last->len)
+				last->len = end - last->start;
+		} else {
+			spans.items[merged++] = spans.items[i];
+		}
+	}
+	spans.count = merged;
 	return spans;
 }
 
@@ -215,20 +239,29 @@ static bool parse_mysql(const char *rest, DbUrl *url)
 	return true;
 }
 
-/* libpq ends the user-info at the first '@' or '/': a raw one in the password would be misread (and shown). */
-static bool check_pg_userinfo(const char *text, const DbUrl *url)
+/*
+ * libpq ends the user-info at the first '@' or '/': a raw '@' or '/' in a
+ * password would be misread, and parts of it shown in libpq's messages.
+ */
+static bool check_pg_userinfo(const DbUrl *url, const char *text)
 {
 	const char *auth = strstr(text, "://") + 3;
-	const char *at = strrchr(auth, '@');
-	if (!at || !memchr(auth, ':', (size_t)(at - auth)))
+	size_t host_len = strcspn(auth, "/?");
+	const char *first_at = memchr(auth, '@', host_len);
+	const char *query = strchr(auth, '?');
+	char raw = 0;
+	if (first_at && memchr(first_at + 1, '@', host_len - (size_t)(first_at + 1 - auth)))
+		raw = '@';
+	else if (!first_at && auth[host_len] == '/') {
+		const char *later_at = strchr(auth + host_len, '@');
+		if (later_at && (!query || later_at < query))
+			raw = '/';
+	}
+	if (!raw)
 		return true;
-	for (const char *p = auth; p < at; p++)
-		if (*p == '@' || *p == '/') {
-			log_error("the password in connection URL %s holds a raw '%c': percent-encode it (%s), or leave it "
-			          "out of the URL (PGPASSWORD, ~/.pgpass)", url->redacted, *p, *p == '@' ? "%40" : "%2F");
-			return false;
-		}
-	return true;
+	log_error("the user-info of connection URL %s holds a raw '%c': percent-encode it (%s), or leave the "
+	          "password out of the URL (PGPASSWORD, ~/.pgpass)", url->redacted, raw, raw == '@' ? "%40" : "%2F");
+	return false;
 }
 
 bool db_url_parse(const char *text, DbUrl *url)
@@ -242,7 +275,7 @@ bool db_url_parse(const char *text, DbUrl *url)
 	if (starts_with(text, "postgresql://") || starts_with(text, "postgres://")) {
 		url->engine = DB_ENGINE_PGSQL;
 		url->conninfo = xstrdup(text);
-		return check_pg_userinfo(text, url);
+		return check_pg_userinfo(url, text);
 	}
 	if (starts_with(text, "sqlite:")) {
 		const char *path = text + strlen("sqlite:");

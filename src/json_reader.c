@@ -967,6 +967,11 @@ static bool read_stream(Reader *r, FILE *in, unsigned char *buf, size_t size)
 	while ((n = fread(buf, 1, size, in)) > 0) {
 		r->chunk = buf;
 		r->chunk_len = n;
+		/* a BOM would only get a lexical error: say what it is (export and json.dump never write one) */
+		if (r->chunk_base == 0 && n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) {
+			fail_at(r, 0, "the file starts with a UTF-8 byte order mark, which JSON does not allow: remove it");
+			return false;
+		}
 		size_t good = raw_check(&r->raw, buf, n, r->chunk_base);
 		if (good > 0 && !parse_chunk(r, buf, good))
 			return false;

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdint.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,8 @@ bool value_normalize_datetime(const char *s, size_t len, StrBuf *out)
 		gmtime_r(&t, &tm);
 		y = tm.tm_year + 1900, mo = tm.tm_mon + 1, d = tm.tm_mday;
 		h = tm.tm_hour, mi = tm.tm_min, sec = tm.tm_sec;
+		if (y < 1 || y > 9999) /* the offset moved it out of the 4-digit years */
+			return false;
 	}
 	append_digits(out, y, 4);
 	sb_putc(out, '-');
@@ -176,6 +179,18 @@ bool value_normalize_uuid(const char *s, size_t len, StrBuf *out)
 		return false;
 	sb_append(out, hex, 32);
 	return true;
+}
+
+/* A whole number (checked by value_normalize_integer) without leading zeros or "-0". */
+static void append_canonical_integer(StrBuf *out, const char *s, size_t len)
+{
+	bool negative = s[0] == '-';
+	size_t i = negative;
+	while (i + 1 < len && s[i] == '0')
+		i++;
+	if (negative && !(len - i == 1 && s[i] == '0'))
+		sb_putc(out, '-');
+	sb_append(out, s + i, len - i);
 }
 
 bool value_normalize_integer(const char *s, size_t len)
@@ -250,7 +265,8 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrB
 			*why = "not an integer";
 			return false;
 		}
-		json_number(w, s, len);
+		append_canonical_integer(canon, s, len); /* JSON allows no leading zeros */
+		json_number(w, canon->data, canon->len);
 		return true;
 	case COL_BOOL: {
 		int b = value_parse_bool(s, len);
@@ -316,7 +332,7 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrB
 	return ok;
 }
 
-/* Whole number in range for the column type (the engines check the 32-bit ones themselves). */
+/* Whole number within what the column's type holds (SQLite would store any). */
 static bool integer_fits(const DbColumn *column, const char *s, size_t len, const char **why)
 {
 	if (!value_normalize_integer(s, len)) {
@@ -327,24 +343,38 @@ static bool integer_fits(const DbColumn *column, const char *s, size_t len, cons
 	memcpy(digits, s, len);
 	digits[len] = '\0';
 	bool negative = digits[0] == '-';
-	bool is_unsigned = strstr(column->type, "unsigned") != NULL;
-	if (negative && is_unsigned) {
-		*why = "negative value in an unsigned column";
+	if (negative && column->is_unsigned) {
+		*why = "a negative number in an unsigned column";
 		return false;
 	}
+	int bits = column->int_bits ? column->int_bits : 64;
 	errno = 0;
-	long long v = negative ? strtoll(digits, NULL, 10) : 0;
-	unsigned long long u = negative ? 0 : strtoull(digits, NULL, 10);
-	if (errno == ERANGE || (!negative && !is_unsigned && u > (unsigned long long)INT64_MAX)) {
-		*why = "number out of the 64-bit range";
-		return false;
-	}
-	if (strstr(column->type, "smallint") &&
-	    (is_unsigned ? u > 65535 : (negative ? v < -32768 : u > 32767))) {
-		*why = "number out of the smallint range";
+	/* magnitudes: a negative bound is one more than the positive one */
+	unsigned long long magnitude = strtoull(negative ? digits + 1 : digits, NULL, 10);
+	unsigned long long limit = column->is_unsigned ? (bits == 64 ? ULLONG_MAX : (1ULL << bits) - 1)
+	                           : negative         ? 1ULL << (bits - 1)
+	                                              : (1ULL << (bits - 1)) - 1;
+	if (errno == ERANGE || magnitude > limit) {
+		static const char *const out_of_range[] = {
+			"a number out of the range of an 8-bit integer column",
+			"a number out of the range of a 16-bit integer column (smallint)",
+			"a number out of the range of a 24-bit integer column (mediumint)",
+			"a number out of the range of a 32-bit integer column",
+			"a number out of the 64-bit range",
+		};
+		*why = out_of_range[bits <= 8 ? 0 : bits <= 16 ? 1 : bits <= 24 ? 2 : bits <= 32 ? 3 : 4];
 		return false;
 	}
 	return true;
+}
+
+/* Characters (code points) of valid UTF-8 text. */
+static size_t utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
 }
 
 bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *text, size_t len,
@@ -378,7 +408,7 @@ bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *tex
 		}
 		if (!integer_fits(column, text, len, why))
 			return false;
-		sb_append(out, text, len);
+		append_canonical_integer(out, text, len);
 		return true;
 	case COL_FLOAT:
 	case COL_DECIMAL:
@@ -415,6 +445,10 @@ bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *tex
 			*why = "not a text value";
 			return false;
 		}
+		if (kind == JSON_VALUE_RAW) {
+			*why = "a JSON object or array, in a column that is not JSON";
+			return false;
+		}
 		/*
 		 * Django keeps a UUIDField as char(32) hex outside PostgreSQL, where
 		 * upstream's export writes the dashed form: 36 characters that would
@@ -424,11 +458,11 @@ bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *tex
 		    strcmp(column->type, "char(32)") == 0 && value_normalize_uuid(text, len, out))
 			return true;
 		sb_reset(out);
-		/*
-		 * Strings; numbers kept as text by some exports; nested JSON, which is
-		 * how upstream writes PostgreSQL's jsonb, for the text column that
-		 * holds a JSONField on MariaDB and SQLite.
-		 */
+		/* strings, and numbers kept as text by some exports */
+		if (column->max_chars && len > column->max_chars && utf8_chars(text, len) > column->max_chars) {
+			*why = "longer than the column's length";
+			return false;
+		}
 		sb_append(out, text, len);
 		return true;
 	}

@@ -47,4 +47,50 @@ void test_db_url(void)
 
 	CHECK(!db_url_parse("oracle://x", &u));
 	db_url_free(&u);
+
+	/* the user-info runs to the last '@': a MariaDB password may hold '@', '/', ':' and '?' */
+	CHECK(db_url_parse("mysql://u:pa@s/s:w?d@h:3306/db", &u));
+	CHECK_STR(u.user, "u");
+	CHECK_STR(u.password, "pa@s/s:w?d");
+	CHECK_STR(u.host, "h");
+	CHECK_STR(u.database, "db");
+	CHECK_STR(u.redacted, "mysql://u:***@h:3306/db");
+	db_url_free(&u);
+	/* an error message shows none of it */
+	CHECK(!db_url_parse("mysql://root:S3c/retPW@h:99x/db", &u));
+	CHECK_STR(u.redacted, "mysql://root:***@h:99x/db");
+	db_url_free(&u);
+	/* NUL cuts nothing short: refused */
+	CHECK(!db_url_parse("mysql://u@h/adv_nul%00_copy", &u));
+	db_url_free(&u);
+	CHECK(!db_url_parse("mysql://u%00x@h/db", &u));
+	db_url_free(&u);
+	CHECK(!db_url_parse("mysql://u@h/db?socket=/a%00b", &u));
+	db_url_free(&u);
+	/* libpq reads PostgreSQL URLs up to the first '@' or '/': raw ones are refused, encoded ones pass */
+	CHECK(!db_url_parse("postgresql://u:pa@ss@h/db", &u));
+	db_url_free(&u);
+	CHECK(!db_url_parse("postgresql://u:S3c/ret@h/db", &u));
+	db_url_free(&u);
+	CHECK(db_url_parse("postgresql://u:pa%40ss@h/db?password=x@y&sslmode=disable", &u));
+	CHECK_STR(u.redacted, "postgresql://u:***&sslmode=disable"); /* more masked than needed: harmless */
+	db_url_free(&u);
+	CHECK(db_url_parse("postgresql://h/db?application_name=a&password=zz", &u));
+	CHECK_STR(u.redacted, "postgresql://h/db?application_name=a&password=***");
+	db_url_free(&u);
+	CHECK(db_url_parse("password\t=secret dbname=x", &u));
+	CHECK(strstr(u.redacted, "secret") == NULL);
+	db_url_free(&u);
+	/* a mistyped scheme is shown without its user-info */
+	CHECK(!db_url_parse("mysql:/root:pw@host/db", &u));
+	CHECK_STR(u.redacted, "mysql:***@host/db");
+	db_url_free(&u);
+
+	/* argv keeps its length, the password overwritten */
+	char arg[] = "mysql://u:secret@h/db";
+	db_url_hide_in_place(arg);
+	CHECK_STR(arg, "mysql://u:xxxxxx@h/db");
+	char kw[] = "host=h password='a b' user=u";
+	db_url_hide_in_place(kw);
+	CHECK_STR(kw, "host=h password=xxxxx user=u");
 }

@@ -98,32 +98,68 @@ void test_values(void)
 	CHECK_STR(num.data, "0 -9223372036854775808 9223372036854775807");
 	sb_free(&num);
 
-	/* values read from a file, for a target column */
-	DbColumn uuid32 = {.name = "id", .type = "char(32)", .kind = COL_TEXT};
-	DbColumn text = {.name = "t", .type = "varchar(40)", .kind = COL_TEXT};
-	DbColumn flag = {.name = "b", .type = "tinyint(1)", .kind = COL_BOOL};
-	DbColumn when = {.name = "d", .type = "datetime(6)", .kind = COL_DATETIME};
-	DbColumn small = {.name = "s", .type = "smallint(5) unsigned", .kind = COL_INT};
+	/* values read from a file, for a target column (its limits read from the catalog type) */
+	DbColumns cols = {0};
+	db_columns_add(&cols, "id", "char(32)", true, true);
+	db_columns_add(&cols, "t", "varchar(40)", false, false);
+	db_columns_add(&cols, "b", "tinyint(1)", false, false);
+	db_columns_add(&cols, "d", "datetime(6)", false, false);
+	db_columns_add(&cols, "s", "smallint(5) unsigned", false, false);
+	db_columns_add(&cols, "i", "integer", false, false);
+	db_columns_add(&cols, "pk", "integer", true, true);
+	db_columns_add(&cols, "ss", "smallint", false, false);
+	db_columns_add(&cols, "j", "jsonb", false, false);
+	db_columns_add(&cols, "tx", "text", false, false);
+	const DbColumn *uuid32 = &cols.items[0], *text = &cols.items[1], *flag = &cols.items[2];
+	const DbColumn *when = &cols.items[3], *small = &cols.items[4], *i32 = &cols.items[5];
+	const DbColumn *rowid = &cols.items[6], *s16 = &cols.items[7], *json = &cols.items[8];
+	const DbColumn *plain = &cols.items[9];
 	StrBuf out = STRBUF_INIT;
 	bool is_null;
 	const char *why;
 	const char *dashed = "123e4567-e89b-12d3-a456-426614174000";
-	CHECK(value_from_json(&uuid32, JSON_VALUE_STRING, dashed, 36, &out, &is_null, &why));
+	CHECK(value_from_json(uuid32, JSON_VALUE_STRING, dashed, 36, &out, &is_null, &why));
 	CHECK_STR(out.data, "123e4567e89b12d3a456426614174000");
-	CHECK(value_from_json(&text, JSON_VALUE_STRING, dashed, 36, &out, &is_null, &why));
+	CHECK(value_from_json(text, JSON_VALUE_STRING, dashed, 36, &out, &is_null, &why));
 	CHECK_STR(out.data, dashed);
-	CHECK(value_from_json(&flag, JSON_VALUE_NUMBER, "1", 1, &out, &is_null, &why) && !strcmp(out.data, "1"));
-	CHECK(value_from_json(&flag, JSON_VALUE_BOOL, "false", 5, &out, &is_null, &why) && !strcmp(out.data, "0"));
-	CHECK(!value_from_json(&flag, JSON_VALUE_NUMBER, "2", 1, &out, &is_null, &why));
-	CHECK(value_from_json(&when, JSON_VALUE_STRING, "2024-01-02 03:04:05", 19, &out, &is_null, &why));
+	CHECK(value_from_json(flag, JSON_VALUE_NUMBER, "1", 1, &out, &is_null, &why) && !strcmp(out.data, "1"));
+	CHECK(value_from_json(flag, JSON_VALUE_BOOL, "false", 5, &out, &is_null, &why) && !strcmp(out.data, "0"));
+	CHECK(!value_from_json(flag, JSON_VALUE_NUMBER, "2", 1, &out, &is_null, &why));
+	CHECK(value_from_json(when, JSON_VALUE_STRING, "2024-01-02 03:04:05", 19, &out, &is_null, &why));
 	CHECK_STR(out.data, "2024-01-02 03:04:05");
-	CHECK(value_from_json(&when, JSON_VALUE_NULL, NULL, 0, &out, &is_null, &why) && is_null);
-	CHECK(!value_from_json(&small, JSON_VALUE_NUMBER, "70000", 5, &out, &is_null, &why));
-	CHECK(!value_from_json(&small, JSON_VALUE_NUMBER, "-1", 2, &out, &is_null, &why));
-	CHECK(value_from_json(&small, JSON_VALUE_NUMBER, "65535", 5, &out, &is_null, &why));
-	CHECK(!value_from_json(&text, JSON_VALUE_BOOL, "true", 4, &out, &is_null, &why));
-	CHECK(value_from_json(&text, JSON_VALUE_RAW, "[1,2]", 5, &out, &is_null, &why));
+	CHECK(value_from_json(when, JSON_VALUE_NULL, NULL, 0, &out, &is_null, &why) && is_null);
+	CHECK(!value_from_json(small, JSON_VALUE_NUMBER, "70000", 5, &out, &is_null, &why));
+	CHECK(!value_from_json(small, JSON_VALUE_NUMBER, "-1", 2, &out, &is_null, &why));
+	CHECK(value_from_json(small, JSON_VALUE_NUMBER, "65535", 5, &out, &is_null, &why));
+	CHECK(!value_from_json(small, JSON_VALUE_NUMBER, "65536", 5, &out, &is_null, &why));
+	/* the ranges SQLite does not enforce */
+	CHECK(value_from_json(i32, JSON_VALUE_NUMBER, "2147483647", 10, &out, &is_null, &why));
+	CHECK(!value_from_json(i32, JSON_VALUE_NUMBER, "2147483648", 10, &out, &is_null, &why));
+	CHECK(value_from_json(i32, JSON_VALUE_NUMBER, "-2147483648", 11, &out, &is_null, &why));
+	CHECK(!value_from_json(i32, JSON_VALUE_NUMBER, "-2147483649", 11, &out, &is_null, &why));
+	CHECK(value_from_json(rowid, JSON_VALUE_NUMBER, "9223372036854775807", 19, &out, &is_null, &why));
+	CHECK(!value_from_json(rowid, JSON_VALUE_NUMBER, "9223372036854775808", 19, &out, &is_null, &why));
+	CHECK(value_from_json(s16, JSON_VALUE_NUMBER, "-32768", 6, &out, &is_null, &why));
+	CHECK(!value_from_json(s16, JSON_VALUE_NUMBER, "40000", 5, &out, &is_null, &why));
+	CHECK(!value_from_json(s16, JSON_VALUE_NUMBER, "1.5", 3, &out, &is_null, &why));
+	CHECK(!value_from_json(i32, JSON_VALUE_NUMBER, "123456789012345678901234567890", 30, &out, &is_null, &why));
+	/* lengths in characters: 40 accented letters fit varchar(40), 41 do not */
+	StrBuf long_text = STRBUF_INIT;
+	for (int k = 0; k < 40; k++)
+		sb_puts(&long_text, "\xc3\xa9");
+	CHECK(value_from_json(text, JSON_VALUE_STRING, long_text.data, long_text.len, &out, &is_null, &why));
+	sb_puts(&long_text, "e");
+	CHECK(!value_from_json(text, JSON_VALUE_STRING, long_text.data, long_text.len, &out, &is_null, &why));
+	CHECK(value_from_json(plain, JSON_VALUE_STRING, long_text.data, long_text.len, &out, &is_null, &why));
+	sb_free(&long_text);
+	CHECK(!value_from_json(text, JSON_VALUE_BOOL, "true", 4, &out, &is_null, &why));
+	/* nested JSON goes to JSON columns only */
+	CHECK(!value_from_json(text, JSON_VALUE_RAW, "[1,2]", 5, &out, &is_null, &why));
+	CHECK(!value_from_json(plain, JSON_VALUE_RAW, "{\"a\":1}", 7, &out, &is_null, &why));
+	CHECK(value_from_json(json, JSON_VALUE_RAW, "{\"a\":1}", 7, &out, &is_null, &why));
+	CHECK_STR(out.data, "{\"a\":1}");
 	sb_free(&out);
+	db_columns_free(&cols);
 
 	/* catalog types of the three engines */
 	CHECK(column_kind_from_type("tinyint(1)") == COL_BOOL);
