@@ -30,12 +30,12 @@ static const char *const kind_types[] = {
 	[COL_BINARY] = "bytea",
 };
 #define NKINDS (sizeof(kind_types) / sizeof(kind_types[0]))
-static DbColumn kind_columns[NKINDS];
+static const DbColumn *kind_columns; /* made by db_columns_add, as the catalog readers make them */
 /* Variants import meets too: the range and uuid special cases. */
 static const char *const extra_types[] = {"smallint", "smallint unsigned", "bigint unsigned", "integer",
                                           "char(32)", "varchar(250)", "tinyint(1)", "datetime(6)"};
 #define NEXTRA (sizeof(extra_types) / sizeof(extra_types[0]))
-static DbColumn extra_columns[NEXTRA];
+static const DbColumn *extra_columns;
 
 static bool all_digits(const char *s, size_t n)
 {
@@ -53,9 +53,6 @@ static void check_canonical(ColumnKind kind, const StrBuf *canon)
 	bool ok = false;
 	switch (kind) {
 	case COL_DATETIME:
-		/* known bug: an offset taking the UTC year out of 1..9999 writes year "0000" */
-		if (FUZZ_KNOWN_BUG(n >= 4 && memcmp(s, "0000", 4) == 0))
-			return;
 		FUZZ_ASSERT(n == 19 || (n == 26 && s[19] == '.' && all_digits(s + 20, 6)));
 		ok = value_normalize_datetime(s, n, &again);
 		break;
@@ -146,13 +143,6 @@ static bool read_back_row(void *ctx, const JsonField *fields, size_t count)
 	return true;
 }
 
-/* Known bug: export writes an integer with leading zeros ("007") as is, which is not JSON. */
-static bool leading_zeros(ColumnKind kind, const char *s, size_t n)
-{
-	size_t i = n && s[0] == '-';
-	return (kind == COL_INT || kind == COL_DURATION) && n > i + 1 && s[i] == '0';
-}
-
 /* Export writes the value, import reads it: valid JSON, and the same canonical value. */
 static void check_round_trip(ColumnKind kind, const char *s, size_t n, bool is_null, unsigned options)
 {
@@ -167,12 +157,6 @@ static void check_round_trip(ColumnKind kind, const char *s, size_t n, bool is_n
 	json_begin_object(&writer);
 	json_key(&writer, "c", 1);
 	size_t used = writer.used;
-	if (FUZZ_KNOWN_BUG(!is_null && leading_zeros(kind, s, n))) {
-		json_writer_free(&writer);
-		fclose(mem);
-		free(text);
-		return;
-	}
 	const char *why = "unset";
 	DbValue value = {is_null ? NULL : s, n};
 	StrBuf scratch = STRBUF_INIT;
@@ -235,14 +219,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	log_set_level(LOG_SILENT);
+	static DbColumns kinds, extras;
 	for (size_t i = 0; i < NKINDS; i++) {
-		kind_columns[i] = (DbColumn){(char *)"c", (char *)kind_types[i], column_kind_from_type(kind_types[i]),
-		                             false, false};
-		FUZZ_ASSERT(kind_columns[i].kind == (ColumnKind)i);
+		db_columns_add(&kinds, "c", kind_types[i], false, false);
+		FUZZ_ASSERT(kinds.items[i].kind == (ColumnKind)i);
 	}
 	for (size_t i = 0; i < NEXTRA; i++)
-		extra_columns[i] = (DbColumn){(char *)"c", (char *)extra_types[i],
-		                              column_kind_from_type(extra_types[i]), false, false};
+		db_columns_add(&extras, "c", extra_types[i], false, false);
+	kind_columns = kinds.items;
+	extra_columns = extras.items;
 	return 0;
 }
 
