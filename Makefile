@@ -44,11 +44,14 @@ $(BUILD)/unit_tests: $(UNIT_SRCS) $(LIB_OBJS) $(wildcard src/*.h)
 unit-test: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
-# Every test: unit tests, then export/import against real SQLite, MariaDB and
-# PostgreSQL servers started for the run (tests/run.sh). The tests run the
-# AddressSanitizer/UBSan build, so a memory error anywhere fails them.
+# Every test (tests/run.sh): unit tests, then export/import against real SQLite,
+# MariaDB and PostgreSQL servers started for the run, with the AddressSanitizer/UBSan
+# build (a memory error anywhere fails them) and again with the release build users
+# install (uninitialised heap made garbage by MALLOC_PERTURB_, then a valgrind pass).
 test:
-	$(MAKE) --no-print-directory SANITIZE=1 check
+	$(MAKE) --no-print-directory SANITIZE=1 build/asan/podmigrate build/asan/unit_tests
+	$(MAKE) --no-print-directory SANITIZE= build/podmigrate build/unit_tests
+	tests/run.sh build/asan build
 
 # The same tests with the current build flags (make check, or make SANITIZE=1 check).
 check: $(BUILD)/podmigrate $(BUILD)/unit_tests
@@ -61,5 +64,5 @@ demo: $(BUILD)/podmigrate
 clean:
 	rm -rf build
 
-# make fuzz-build, make fuzz: the libFuzzer harnesses (clang)
+# The fuzzers' targets (make fuzz), when tests/fuzz is there.
 -include tests/fuzz/fuzz.mk

@@ -14,6 +14,8 @@ PACKAGES=(
     mariadb-server mariadb-client postgresql postgresql-client sqlite3
     # test/bench helpers: python3 for scripts, time + procps for measuring
     python3 time procps
+    # the memcheck pass of the release build (tests/test_valgrind.py)
+    valgrind
     # the libFuzzer harnesses (make fuzz, tests/fuzz/): clang and its fuzzer/sanitizer runtimes
     clang libclang-rt-14-dev
 )

@@ -204,10 +204,7 @@ static bool add_column_row(void *ctx, const DbValue *v, size_t ncols)
 	char *type = xstrndup(v[1].data, v[1].len);
 	bool not_null = v[2].len == 2 && memcmp(v[2].data, "NO", 2) == 0;
 	bool pk = v[3].len == 3 && memcmp(v[3].data, "PRI", 3) == 0;
-	DbColumns *columns = ctx;
-	db_columns_add(columns, name, type, not_null, pk);
-	if (v[4].data && v[4].data[0] == '1')
-		columns->items[columns->count - 1].kind = COL_JSON;
+	db_columns_add(ctx, name, type, not_null, pk);
 	free(name);
 	free(type);
 	return true;
@@ -216,15 +213,34 @@ static bool add_column_row(void *ctx, const DbValue *v, size_t ncols)
 static bool my_list_columns(Db *db, const char *table, DbColumns *columns)
 {
 	StrBuf sql = STRBUF_INIT;
-	/* MariaDB's JSON is longtext with a json_valid check named after the column */
-	sb_puts(&sql, "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY, EXISTS (SELECT 1 FROM "
-	              "information_schema.CHECK_CONSTRAINTS k WHERE k.CONSTRAINT_SCHEMA = c.TABLE_SCHEMA AND "
-	              "k.TABLE_NAME = c.TABLE_NAME AND k.CHECK_CLAUSE = CONCAT('json_valid(`', "
-	              "REPLACE(c.COLUMN_NAME, '`', '``'), '`)')) "
-	              "FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME = ");
+	sb_puts(&sql, "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY "
+	              "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ");
 	my_quote_literal(&sql, table);
-	sb_puts(&sql, " ORDER BY c.ORDINAL_POSITION");
+	sb_puts(&sql, " ORDER BY ORDINAL_POSITION");
+	size_t first = columns->count;
 	bool ok = my_query(db, sql.data, add_column_row, columns);
+	/*
+	 * MariaDB's JSON is longtext with a json_valid check named after the
+	 * column. Asked with constants only: correlated with COLUMNS, the server
+	 * opens every table of every database (seconds per table).
+	 */
+	StrList clauses = STRLIST_INIT;
+	sb_reset(&sql);
+	sb_puts(&sql, "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = "
+	              "DATABASE() AND TABLE_NAME = ");
+	my_quote_literal(&sql, table);
+	ok = ok && my_query(db, sql.data, collect_first_column_text, &clauses);
+	StrBuf wanted = STRBUF_INIT;
+	for (size_t i = first; ok && clauses.count && i < columns->count; i++) {
+		sb_reset(&wanted);
+		sb_puts(&wanted, "json_valid(");
+		my_quote_ident(&wanted, columns->items[i].name);
+		sb_putc(&wanted, ')');
+		if (strlist_contains(&clauses, wanted.data))
+			columns->items[i].kind = COL_JSON;
+	}
+	sb_free(&wanted);
+	strlist_free(&clauses);
 	sb_free(&sql);
 	return ok;
 }

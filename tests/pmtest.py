@@ -7,6 +7,7 @@ registered with @test; run() prints one line per test and "N passed, N failed".
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ import v4_fresh  # noqa: E402
 
 PODMIGRATE = os.environ.get("PODMIGRATE", os.path.join(HERE, "..", "build", "podmigrate"))
 WORK = tempfile.mkdtemp(prefix="podmigrate-tests.")
+V4 = "v4.0.3"  # the Pod v4 schema the import tests load (tests/data)
 
 
 def schema_path(version, engine):
@@ -43,13 +45,25 @@ def sh(args, input=None, env=None, check=True, timeout=600):
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
-def podmigrate(*args, env=None, timeout=600):
-    """Runs the binary under test; a sanitizer report fails the test whatever the exit status."""
-    res = sh([PODMIGRATE, *args], env=env, check=False, timeout=timeout)
+def podmigrate(*args, env=None, timeout=600, wrapper=()):
+    """Runs the binary under test (under `wrapper`, e.g. valgrind, if given). A sanitizer report,
+    or death by a signal (SIGSEGV, SIGABRT...: this wrapper never sends one; tests that kill
+    podmigrate on purpose use Popen), fails the test whatever the build."""
+    res = sh([*wrapper, PODMIGRATE, *args], env=env, check=False, timeout=timeout)
+    if res.returncode < 0:
+        raise AssertionError("podmigrate %s killed by %s:\n%s" % (
+            " ".join(args), signal_name(-res.returncode), res.stderr[-6000:]))
     for mark in SANITIZER_MARKS:
         if mark in res.stderr:
             raise AssertionError("sanitizer report from podmigrate %s:\n%s" % (" ".join(args), res.stderr[-6000:]))
     return res
+
+
+def signal_name(num):
+    try:
+        return signal.Signals(num).name
+    except ValueError:
+        return "signal %d" % num
 
 
 class SqliteEngine:
@@ -185,6 +199,42 @@ def edge_export(engine, extra=("--portable",)):
             raise AssertionError("export of the edge data: " + res.stderr[-2000:])
         _edge_exports[key] = out
     return _edge_exports[key]
+
+
+def modified_source(engine, name, change):
+    data = load_json(edge_export(engine))
+    facts = change(data)
+    path = os.path.join(WORK, "%s-%s.json" % (name, engine.name))
+    with open(path, "w") as f:
+        json.dump(data, f)
+    return path, data, facts
+
+
+def add_dangling_rows(data):
+    sites = data["video_video_sites"]
+    sites.append(dict(sites[0], id=max(r["id"] for r in sites) + 1, video_id=987654))
+    counts = data["video_viewcount"]
+    counts.append(dict(counts[0], id=max(r["id"] for r in counts) + 1, video_id=987655))
+    # a video whose owner is gone, and what hangs on that video: left out in cascade
+    videos = data["video_video"]
+    gone = dict(videos[0], id=max(r["id"] for r in videos) + 1, owner_id=99999,
+                slug="orphan-video", video="videos/orphan.mp4")
+    videos.append(gone)
+    counts.append(dict(counts[0], id=max(r["id"] for r in counts) + 1, video_id=gone["id"],
+                       date="2001-01-01"))
+    # its tags: one only it carries, one shared with the first tagged video
+    tagged = data["video_tagging_tag_2_tagulous"]
+    tagged.append({"video_id": gone["id"], "tag_name": "orphan-only tag," + tagged[0]["tag_name"]})
+
+
+def schema_loader_command(engine, url):
+    """A stand-in for Pod's 'make createDB': loads the v4 schema and its initial rows."""
+    if engine.name == "sqlite":
+        return ("%s -c 'import sys; sys.path.insert(0, \"%s\"); import gen_v3_data, sqlite3, v4_fresh; "
+                "c = sqlite3.connect(\"%s\"); gen_v3_data.load_sqlite_schema(c, \"%s\"); "
+                "c.executescript(v4_fresh.fresh_rows_sql(\"sqlite\")); c.commit()'"
+                % (sys.executable, HERE, url[len("sqlite:"):], schema_path(V4, "sqlite")))
+    return None
 
 
 def load_json(path):

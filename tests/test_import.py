@@ -8,10 +8,10 @@ import sys
 import time
 
 from dbquery import query, read_tags
-from pmtest import (edge_export, PODMIGRATE, WORK, MariadbEngine, PostgresqlEngine, SqliteEngine, check,
-                    check_eq, engines, load_json, podmigrate, run, test)
+from pmtest import (V4, edge_export, PODMIGRATE, WORK, MariadbEngine, PostgresqlEngine, SqliteEngine,
+                    add_dangling_rows, check, check_eq, engines, load_json, modified_source, podmigrate, run,
+                    schema_loader_command, test)
 
-V4 = "v4.0.3"
 # columns v3 had and v4 dropped (the tags moved to tagulous)
 DROPPED = {("video_video", "tags"), ("recorder_recorder", "tags")}
 JSON_COLUMNS = {("quiz_multiplechoicequestion", "choices"), ("quiz_singlechoicequestion", "choices")}
@@ -257,32 +257,6 @@ def import_usage():
 
 
 
-def modified_source(engine, name, change):
-    data = load_json(source_export(engine))
-    facts = change(data)
-    path = os.path.join(WORK, "%s-%s.json" % (name, engine.name))
-    with open(path, "w") as f:
-        json.dump(data, f)
-    return path, data, facts
-
-
-def add_dangling_rows(data):
-    sites = data["video_video_sites"]
-    sites.append(dict(sites[0], id=max(r["id"] for r in sites) + 1, video_id=987654))
-    counts = data["video_viewcount"]
-    counts.append(dict(counts[0], id=max(r["id"] for r in counts) + 1, video_id=987655))
-    # a video whose owner is gone, and what hangs on that video: left out in cascade
-    videos = data["video_video"]
-    gone = dict(videos[0], id=max(r["id"] for r in videos) + 1, owner_id=99999,
-                slug="orphan-video", video="videos/orphan.mp4")
-    videos.append(gone)
-    counts.append(dict(counts[0], id=max(r["id"] for r in counts) + 1, video_id=gone["id"],
-                       date="2001-01-01"))
-    # its tags: one only it carries, one shared with the first tagged video
-    tagged = data["video_tagging_tag_2_tagulous"]
-    tagged.append({"video_id": gone["id"], "tag_name": "orphan-only tag," + tagged[0]["tag_name"]})
-
-
 @test
 def dangling_rows_are_left_out_in_cascade_and_kept_in_the_reject_file(engine):
     path, data, _ = modified_source(engine, "dangling", add_dangling_rows)
@@ -367,17 +341,6 @@ def v4_only_content_types_and_permissions_are_kept(engine):
     check((types[("hyperlinks", "hyperlink")], "add_hyperlink") in perms, "permission add_hyperlink missing")
     check_eq(len(types), len(set(types.values())), "content type ids unique")
 
-
-
-def schema_loader_command(engine, url):
-    """A stand-in for Pod's 'make createDB': loads the v4 schema and its initial rows."""
-    if engine.name == "sqlite":
-        return ("%s -c 'import sys; sys.path.insert(0, \"%s\"); import gen_v3_data, sqlite3, v4_fresh; "
-                "c = sqlite3.connect(\"%s\"); gen_v3_data.load_sqlite_schema(c, \"%s\"); "
-                "c.executescript(v4_fresh.fresh_rows_sql(\"sqlite\")); c.commit()'"
-                % (sys.executable, os.path.dirname(os.path.abspath(__file__)), url[len("sqlite:"):],
-                   os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", V4, "sqlite.sql")))
-    return None
 
 
 @test

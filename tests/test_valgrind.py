@@ -1,0 +1,119 @@
+"""valgrind memcheck over podmigrate's main paths on every engine: export, import, import with
+rejects, --dry, --onlytags, --createDB and --strict. Run against the release build (tests/run.sh
+does), the binary users install: a read of uninitialised memory, an invalid access or a definite
+leak of our own code fails the test, with valgrind's report. The data is the small edge-case set:
+valgrind runs some 30 times slower."""
+import glob
+import json
+import os
+import re
+import sys
+
+from pmtest import (V4, WORK, SqliteEngine, add_dangling_rows, check, check_eq, edge_export, load_json,
+                    modified_source, podmigrate, run, schema_loader_command, test)
+
+_runs = [0]
+
+
+def memcheck(*args):
+    """podmigrate ARGS under valgrind; fails on any valgrind error, else returns the result.
+    Leaks: only 'definite' ones count (nothing points to the block any more: a real leak);
+    'possible' and 'reachable' are what libraries keep until exit."""
+    _runs[0] += 1
+    log = os.path.join(WORK, "valgrind-%d" % _runs[0])
+    vg = ["valgrind", "--error-exitcode=99", "--track-origins=yes", "--leak-check=full",
+          "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite", "--num-callers=30",
+          "--child-silent-after-fork=yes", "--log-file=" + log + ".%p.log"]
+    res = podmigrate(*args, wrapper=vg, timeout=1200)
+    reports = ""
+    for path in sorted(glob.glob(log + ".*.log")):
+        with open(path, errors="backslashreplace") as f:
+            reports += f.read()
+    counts = re.findall(r"ERROR SUMMARY: (\d+) errors", reports)
+    check(counts, "valgrind wrote no summary: is valgrind installed?\n" + reports[-2000:] + res.stderr[-2000:])
+    clean = set(counts) == {"0"} and res.returncode != 99
+    check(clean, "valgrind errors in podmigrate %s (exit %d):\n%s\npodmigrate's stderr:\n%s" % (
+        " ".join(args), res.returncode, _head_and_tail(reports), res.stderr[-2000:]))
+    return res
+
+
+def _head_and_tail(text, head=10000, tail=1500):
+    """The first errors (the cause, usually) and the summaries at the end."""
+    if len(text) <= head + tail:
+        return text
+    return text[:head] + "\n[... %d characters ...]\n" % (len(text) - head - tail) + text[-tail:]
+
+
+def loaded_v4(engine, dbname):
+    """A v4 database holding the edge data, imported without valgrind."""
+    url = engine.create(dbname, version=V4)
+    res = podmigrate("import", "--db", url, "-i", edge_export(engine), "-q")
+    check_eq(res.returncode, 0, "import without valgrind: " + res.stderr[-2000:])
+    return url
+
+
+@test
+def export(engine):
+    url = engine.create("pm_vg_export")
+    engine.load_generated(url, "edge", None, ["--portable"])
+    out = os.path.join(WORK, "vg-export-%s.json" % engine.name)
+    res = memcheck("export", "--db", url, "-o", out)
+    check_eq(res.returncode, 0, "export exit status: " + res.stderr[-2000:])
+    check_eq(load_json(out), load_json(edge_export(engine)), "the export under valgrind")
+
+
+@test
+def import_into_a_fresh_v4(engine):
+    url = engine.create("pm_vg_import", version=V4)
+    res = memcheck("import", "--db", url, "-i", edge_export(engine))
+    check_eq(res.returncode, 0, "import exit status: " + res.stderr[-2000:])
+    check("total" in res.stderr, "no summary: " + res.stderr[-1000:])
+
+
+@test
+def import_with_rejects(engine):
+    path, _, _ = modified_source(engine, "vg-dangling", add_dangling_rows)
+    url = engine.create("pm_vg_rejects", version=V4)
+    res = memcheck("import", "--db", url, "-i", path)
+    check_eq(res.returncode, 3, "exit status (rows left out): " + res.stderr[-2000:])
+    with open(path[: -len(".json")] + ".rejects.jsonl") as f:
+        tables = [json.loads(line)["table"] for line in f]
+    check_eq(tables.count("video_viewcount"), 2, "video_viewcount rows in the reject file")
+
+
+@test
+def strict_refuses_dangling_rows(engine):
+    path, _, _ = modified_source(engine, "vg-strict", add_dangling_rows)
+    url = engine.create("pm_vg_strict", version=V4)
+    res = memcheck("import", "--db", url, "-i", path, "--strict")
+    check_eq(res.returncode, 1, "exit status with --strict: " + res.stderr[-2000:])
+    check("--strict" in res.stderr, res.stderr[-1500:])
+
+
+@test
+def dry_run(engine):
+    url = engine.create("pm_vg_dry", version=V4)
+    res = memcheck("import", "--db", url, "-i", edge_export(engine), "--dry")
+    check_eq(res.returncode, 0, "--dry exit status: " + res.stderr[-2000:])
+
+
+@test
+def onlytags(engine):
+    url = loaded_v4(engine, "pm_vg_tags")
+    res = memcheck("import", "--db", url, "-i", edge_export(engine), "--onlytags")
+    check_eq(res.returncode, 0, "--onlytags exit status: " + res.stderr[-2000:])
+
+
+@test
+def create_db():
+    engine = SqliteEngine()
+    path = os.path.join(WORK, "vg-createdb.sqlite3")
+    open(path, "w").close()  # an empty SQLite file: no tables
+    url = "sqlite:" + path
+    res = memcheck("import", "--db", url, "-i", edge_export(engine), "--createDB",
+                   "--createdb-command", schema_loader_command(engine, url), "--pod-dir", WORK)
+    check_eq(res.returncode, 0, "--createDB exit status: " + res.stderr[-2000:])
+
+
+if __name__ == "__main__":
+    sys.exit(0 if run("valgrind") else 1)
