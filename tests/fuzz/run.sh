@@ -42,7 +42,7 @@ names="$*"
 max_len() {
 	case "$1" in
 	json_reader) echo 16384 ;;
-	tags) echo 2048 ;;
+	tags) echo 512 ;; # a Pod tag string is at most 255 characters
 	*) echo 1024 ;;
 	esac
 }
