@@ -61,7 +61,7 @@ typedef struct TableLoad {
 	bool columns_known; /* load columns decided (at the first row) */
 	DbLoader *loader;
 	DroppedColumn *dropped;
-	size_t dropped_count;
+	size_t dropped_count, dropped_cap;
 	StrMap dropped_index; /* name -> index in dropped */
 	StrBuf *cells;      /* converted values of the current row, per load column */
 	DbValue *values;
@@ -367,8 +367,8 @@ static void note_dropped(TableLoad *t, const JsonField *f)
 {
 	size_t i;
 	if (!strmap_get(&t->dropped_index, f->key, f->key_len, &i)) {
+		t->dropped = xgrow(t->dropped, t->dropped_count, &t->dropped_cap, sizeof(DroppedColumn));
 		i = t->dropped_count++;
-		t->dropped = xrealloc(t->dropped, t->dropped_count * sizeof(DroppedColumn));
 		t->dropped[i] = (DroppedColumn){xstrndup(f->key, f->key_len), 0};
 		strmap_put(&t->dropped_index, f->key, f->key_len, i);
 	}

@@ -93,7 +93,7 @@ bool db_list_foreign_keys(Db *db, const char *table, DbForeignKeys *keys)
 
 void db_foreign_keys_add(DbForeignKeys *keys, const char *column, const char *ref_table, const char *ref_column)
 {
-	keys->items = xrealloc(keys->items, (keys->count + 1) * sizeof(DbForeignKey));
+	keys->items = xgrow(keys->items, keys->count, &keys->cap, sizeof(DbForeignKey));
 	DbForeignKey *k = &keys->items[keys->count++];
 	k->column = xstrdup(column);
 	k->ref_table = xstrdup(ref_table);
@@ -108,8 +108,7 @@ void db_foreign_keys_free(DbForeignKeys *keys)
 		free(keys->items[i].ref_column);
 	}
 	free(keys->items);
-	keys->items = NULL;
-	keys->count = 0;
+	*keys = (DbForeignKeys){0};
 }
 
 bool db_begin_snapshot(Db *db) { return db->ops->begin_snapshot(db); }
@@ -173,7 +172,7 @@ static void column_limits_from_type(DbColumn *c);
 void db_columns_add(DbColumns *columns, const char *name, const char *type, bool not_null,
                     bool primary_key)
 {
-	columns->items = xrealloc(columns->items, (columns->count + 1) * sizeof(DbColumn));
+	columns->items = xgrow(columns->items, columns->count, &columns->cap, sizeof(DbColumn));
 	DbColumn *c = &columns->items[columns->count++];
 	*c = (DbColumn){.name = xstrdup(name), .type = xstrdup(type ? type : ""), .not_null = not_null,
 	                .primary_key = primary_key};
@@ -217,8 +216,7 @@ void db_columns_free(DbColumns *columns)
 		free(columns->items[i].type);
 	}
 	free(columns->items);
-	columns->items = NULL;
-	columns->count = 0;
+	*columns = (DbColumns){0};
 }
 
 static bool contains(const char *haystack, const char *needle)

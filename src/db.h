@@ -41,7 +41,7 @@ typedef struct DbColumn {
 
 typedef struct DbColumns {
 	DbColumn *items;
-	size_t count;
+	size_t count, cap;
 } DbColumns;
 
 /* One value of a streamed row: data == NULL means SQL NULL. Valid only during the callback. */
@@ -69,7 +69,7 @@ typedef struct DbForeignKey {
 
 typedef struct DbForeignKeys {
 	DbForeignKey *items;
-	size_t count;
+	size_t count, cap;
 } DbForeignKeys;
 
 /* A bulk load in progress into one table (see db_load_begin). */

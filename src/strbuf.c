@@ -35,6 +35,14 @@ char *xstrndup(const char *s, size_t n)
 
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 
+void *xgrow(void *items, size_t count, size_t *cap, size_t size)
+{
+	if (count < *cap)
+		return items;
+	*cap = *cap ? *cap * 2 : 16;
+	return xrealloc(items, *cap * size);
+}
+
 void sb_reserve(StrBuf *sb, size_t extra)
 {
 	size_t need = sb->len + extra + 1;

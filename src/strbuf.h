@@ -43,5 +43,10 @@ void *xmalloc(size_t size);
 void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/*
+ * Makes room for one more item in an array of *cap items of size bytes,
+ * doubling (a growth by one item is quadratic where realloc copies).
+ */
+void *xgrow(void *items, size_t count, size_t *cap, size_t size);
 
 #endif
