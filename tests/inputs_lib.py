@@ -23,10 +23,6 @@ def _quote(engine, name):
     return '"%s"' % name.replace('"', '""')
 
 
-def _literal(text):
-    return "'%s'" % text.replace("'", "''")
-
-
 def db_state(engine, url):
     """{name: checksum} for every table of the database, computed by the engine itself (never by
     podmigrate, which is what is under test), plus on PostgreSQL {"sequence NAME": "last/called"}
@@ -49,15 +45,19 @@ def db_state(engine, url):
                                                   "TABLE_SCHEMA = DATABASE() ORDER BY 1;")]
         rows = query(engine, url, "CHECKSUM TABLE %s;" % ", ".join(_quote(engine, n) for n in names))
         return {table.split(".", 1)[1]: checksum for table, checksum in rows}
-    tables = [r[0] for r in query(engine, url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                                               "ORDER BY 1;")]
-    sequences = [r[0] for r in query(engine, url, "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' "
-                                                  "ORDER BY 1;")]
-    parts = ["SELECT %s, md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM public.%s t"
-             % (_literal(n), _quote(engine, n)) for n in tables]
-    parts += ["SELECT %s, last_value::text || '/' || is_called::text FROM public.%s"
-              % (_literal("sequence " + n), _quote(engine, n)) for n in sequences]
-    return {name: value for name, value in query(engine, url, " UNION ALL ".join(parts) + ";")}
+    # one psql run (each costs a connection): the catalog writes the checksum query, \gexec runs it
+    return {name: value for name, value in query(engine, url, PG_STATE)}
+
+
+PG_STATE = r"""
+SELECT coalesce(string_agg(q, ' UNION ALL '), 'SELECT 1, 1 WHERE false') FROM (
+  SELECT format('SELECT %L, md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text), '''')) FROM public.%I t',
+                tablename, tablename) FROM pg_tables WHERE schemaname = 'public'
+  UNION ALL
+  SELECT format('SELECT %L, last_value::text || ''/'' || is_called::text FROM public.%I',
+                'sequence ' || sequencename, sequencename) FROM pg_sequences WHERE schemaname = 'public'
+) AS parts(q) \gexec
+"""
 
 
 def state_diff(before, after):
