@@ -39,11 +39,14 @@ def syntax_form(name, content, lo, hi=None):
     return lambda path: Form(name, content, lambda res: position_problems(res.stderr, path, content, lo, hi))
 
 
-def worded_form(name, content, *words):
-    """A fault whose message must hold these words (table, "row N", column...), as whole words."""
-    def expect(res):
-        return ["%r not said" % w for w in words if not re.search(word(w), res.stderr)]
-    return lambda path: Form(name, content, expect)
+def worded_form(name, content, *words, file_named=False):
+    """A fault whose message must hold these words (table, "row N", column...), as whole words,
+    and the file's name if file_named."""
+    def make(path):
+        wanted = words + ((os.path.basename(path),) if file_named else ())
+        return Form(name, content, lambda res: ["%r not said" % w for w in wanted
+                                                if not re.search(word(w), res.stderr)])
+    return make
 
 
 class Raw(str):
@@ -175,7 +178,7 @@ def structure_forms():
             b"-- Host: localhost    Database: pod\n-- -----------------------------------------\n\n"
             b"DROP TABLE IF EXISTS `auth_group`;\nCREATE TABLE `auth_group` (\n")
     return [
-        worded_form("empty file", b"", "empty"),
+        worded_form("empty file", b"", "empty", file_named=True),
         syntax_form("not JSON: an SQL dump", dump, 0, 2),
         syntax_form("top-level array", b"[" + one + b"]", 0),
         syntax_form("top-level string", b'"auth_group"', 0, 11),
