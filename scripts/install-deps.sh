@@ -12,8 +12,9 @@ PACKAGES=(
     libpq-dev libmariadb-dev libsqlite3-dev libyajl-dev libutf8proc-dev
     # throwaway test servers (tests/servers.sh) and their clients
     mariadb-server mariadb-client postgresql postgresql-client sqlite3
-    # test/bench helpers: python3 for scripts, time + procps for measuring
-    python3 time procps
+    # test/bench helpers: python3 for scripts, time + procps for measuring,
+    # strace for the kill points of tests/test_faults.py
+    python3 time procps strace
     # the memcheck pass of the release build (tests/test_valgrind.py)
     valgrind
 )

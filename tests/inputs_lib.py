@@ -1,68 +1,19 @@
 """Helpers of tests/test_inputs.py: the state of a database as its own engine sees it, a loaded
 Pod v4 target shared by the tests while it stays unchanged, and the outcome table of the
 malformed-input forms."""
-import hashlib
 import json
 import os
 import re
 import resource
 import shutil
 import socket
-import sqlite3
 import subprocess
 
 from dbquery import query
-from pmtest import PODMIGRATE, SANITIZER_MARKS, WORK, check, check_eq, edge_export, podmigrate, sh
+from dbstate import changed_names, db_state  # noqa: F401
+from pmtest import (PODMIGRATE, V4, WORK, check, check_eq, check_no_sanitizer_report,  # noqa: F401
+                    edge_export, podmigrate, sh)
 
-V4 = "v4.0.3"
-
-
-def _quote(engine, name):
-    if engine.name == "mariadb":
-        return "`%s`" % name.replace("`", "``")
-    return '"%s"' % name.replace('"', '""')
-
-
-def db_state(engine, url):
-    """{name: checksum} for every table of the database, computed by the engine itself (never by
-    podmigrate, which is what is under test), plus on PostgreSQL {"sequence NAME": "last/called"}
-    for every sequence: setval is not rolled back with the transaction, so it is checked apart."""
-    if engine.name == "sqlite":
-        conn = sqlite3.connect(url[len("sqlite:"):])
-        try:
-            state = {}
-            names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-            for name in names:  # sqlite_sequence included: AUTOINCREMENT's counters
-                digest = hashlib.sha256()
-                for row in conn.execute("SELECT * FROM %s ORDER BY rowid" % _quote(engine, name)):
-                    digest.update(repr(row).encode("utf-8", "surrogatepass") + b"\n")
-                state[name] = digest.hexdigest()
-            return state
-        finally:
-            conn.close()
-    if engine.name == "mariadb":
-        names = [r[0] for r in query(engine, url, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
-                                                  "TABLE_SCHEMA = DATABASE() ORDER BY 1;")]
-        rows = query(engine, url, "CHECKSUM TABLE %s;" % ", ".join(_quote(engine, n) for n in names))
-        return {table.split(".", 1)[1]: checksum for table, checksum in rows}
-    # one psql run (each costs a connection): the catalog writes the checksum query, \gexec runs it
-    return {name: value for name, value in query(engine, url, PG_STATE)}
-
-
-PG_STATE = r"""
-SELECT coalesce(string_agg(q, ' UNION ALL '), 'SELECT 1, 1 WHERE false') FROM (
-  SELECT format('SELECT %L, md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text), '''')) FROM public.%I t',
-                tablename, tablename) FROM pg_tables WHERE schemaname = 'public'
-  UNION ALL
-  SELECT format('SELECT %L, last_value::text || ''/'' || is_called::text FROM public.%I',
-                'sequence ' || sequencename, sequencename) FROM pg_sequences WHERE schemaname = 'public'
-) AS parts(q) \gexec
-"""
-
-
-def state_diff(before, after):
-    """The names (tables, sequences) whose checksum differs, appeared or disappeared."""
-    return sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n))
 
 
 class Target:
@@ -107,7 +58,7 @@ class Target:
 
     def changes(self):
         """What differs from the state it was built with ([] if nothing); marks it stale if so."""
-        diff = state_diff(self.baseline, db_state(self.engine, self.url))
+        diff = changed_names(self.baseline, db_state(self.engine, self.url))
         if diff:
             self.stale()
         return diff
@@ -118,7 +69,7 @@ class Target:
     def restored(self, url):
         """A test that changed it on purpose and put it back: usable again if its state is the
         one it was built with."""
-        if not state_diff(self.baseline, db_state(self.engine, url)):
+        if not changed_names(self.baseline, db_state(self.engine, url)):
             self.url = url
 
     def rows(self, table):
@@ -245,12 +196,6 @@ def child_cpu_seconds(args, cpu_limit=None):
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     check_no_sanitizer_report(res.stderr.decode(errors="replace"), " ".join(args))
     return res, cpu
-
-
-def check_no_sanitizer_report(stderr, what):
-    """What pmtest.podmigrate checks, for the runs it does not make."""
-    for mark in SANITIZER_MARKS:
-        check(mark not in stderr, "sanitizer report from podmigrate %s:\n%s" % (what, stderr[-6000:]))
 
 
 def mysql_connections(engine):

@@ -13,7 +13,7 @@ import urllib.parse
 
 from dbquery import hexed, query, unhex
 from inputs_lib import (V4, changed_files, check_no_leak, check_no_sanitizer_report, child_cpu_seconds,
-                        closed_port, db_state, mysql_connections, outcome_table, position_problems, state_diff,
+                        closed_port, db_state, mysql_connections, outcome_table, position_problems, changed_names,
                         target, visible, word, write_file)
 from pmtest import PODMIGRATE, WORK, SqliteEngine, check, check_eq, engines, podmigrate, run, test
 
@@ -354,7 +354,7 @@ def import_refused(t, url, name, data, baseline):
     target (every table and sequence) as it was."""
     path = write_file("%s-%s.json" % (name, t.engine.name), json.dumps(data).encode())
     res = podmigrate("import", "--db", url, "-i", path)
-    changed = state_diff(baseline, db_state(t.engine, url))
+    changed = changed_names(baseline, db_state(t.engine, url))
     if changed:
         t.stale()
     check_eq(res.returncode, 1, "exit status: " + res.stderr[-2000:])
@@ -579,7 +579,7 @@ def a_nul_in_a_mariadb_url_is_refused_before_connecting():
             if os.path.exists(out):
                 problems.append("wrote " + out)
                 os.unlink(out)
-            changed = state_diff(before, db_state(e, url))
+            changed = changed_names(before, db_state(e, url))
             if changed:
                 problems.append("adv_nul changed: " + ", ".join(changed[:3]))
                 e.create("adv_nul", version=V4)
