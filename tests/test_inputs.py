@@ -39,11 +39,14 @@ def syntax_form(name, content, lo, hi=None):
     return lambda path: Form(name, content, lambda res: position_problems(res.stderr, path, content, lo, hi))
 
 
-def worded_form(name, content, *words):
-    """A fault whose message must hold these words (table, "row N", column...), as whole words."""
-    def expect(res):
-        return ["%r not said" % w for w in words if not re.search(word(w), res.stderr)]
-    return lambda path: Form(name, content, expect)
+def worded_form(name, content, *words, file_named=False):
+    """A fault whose message must hold these words (table, "row N", column...), as whole words,
+    and the file's name if file_named."""
+    def make(path):
+        wanted = words + ((os.path.basename(path),) if file_named else ())
+        return Form(name, content, lambda res: ["%r not said" % w for w in wanted
+                                                if not re.search(word(w), res.stderr)])
+    return make
 
 
 class Raw(str):
@@ -93,12 +96,15 @@ def run_forms(engine, forms, what):
             problems.append("changed %d tables/sequences: %s" % (len(changed), ", ".join(changed[:4])))
         os.unlink(path)  # the big ones would fill the work directory
         outcomes.append((form.name, res.returncode if res else "?", problems))
-    if any(p for _, _, p in outcomes):
-        print("%s forms on %s:\n%s" % (what, engine.name, outcome_table(outcomes)))
-        failed = [n for n, _, p in outcomes if p]
-        raise AssertionError("%d of %d forms failed on %s: %s" % (len(failed), len(outcomes), engine.name,
-                                                                  ", ".join(failed)))
-    return outcomes
+    report(outcomes, "%s forms on %s" % (what, engine.name))
+
+
+def report(outcomes, what):
+    """Prints the table of outcomes and raises if any has problems."""
+    failed = [name for name, _, problems in outcomes if problems]
+    if failed:
+        print("%s:\n%s" % (what, outcome_table(outcomes)))
+        raise AssertionError("%d of %d cases failed (%s): %s" % (len(failed), len(outcomes), what, ", ".join(failed)))
 
 
 def truncation_forms(t):
@@ -172,7 +178,7 @@ def structure_forms():
             b"-- Host: localhost    Database: pod\n-- -----------------------------------------\n\n"
             b"DROP TABLE IF EXISTS `auth_group`;\nCREATE TABLE `auth_group` (\n")
     return [
-        worded_form("empty file", b"", "empty"),
+        worded_form("empty file", b"", "empty", file_named=True),
         syntax_form("not JSON: an SQL dump", dump, 0, 2),
         syntax_form("top-level array", b"[" + one + b"]", 0),
         syntax_form("top-level string", b'"auth_group"', 0, 11),
@@ -452,19 +458,12 @@ def password_urls(engine, port, db):
             ("keywords, quoted", "host=127.0.0.1 port=%d dbname=%s user=pmpw password='%s'" % (port, db, PW))]
 
 
-def report(outcomes, what):
-    """Raises with the table of outcomes if any has problems."""
-    if any(p for _, _, p in outcomes):
-        print("%s:\n%s" % (what, outcome_table(outcomes)))
-        raise AssertionError("%d of %d cases failed: %s" % (sum(1 for o in outcomes if o[2]), len(outcomes), what))
-
-
 def leak_problems(text, what):
     try:
         check_no_leak(text, SECRETS, what)
         return []
     except AssertionError as e:
-        return [str(e).splitlines()[0] + " " + " | ".join(l for l in text.splitlines() if "error" in l)[:200]]
+        return [str(e).splitlines()[0] + " " + " | ".join(ln for ln in text.splitlines() if "error" in ln)[:200]]
 
 
 @test
