@@ -17,6 +17,8 @@ PACKAGES=(
     python3 time procps strace
     # the memcheck pass of the release build (tests/test_valgrind.py)
     valgrind
+    # the libFuzzer harnesses (make fuzz, tests/fuzz/): clang and its fuzzer/sanitizer runtimes
+    clang libclang-rt-14-dev
 )
 
 # Only "install ok installed" counts: `dpkg -s` alone also succeeds for

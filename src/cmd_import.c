@@ -562,25 +562,31 @@ static bool on_table_end(void *ctx, const char *table, uint64_t rows)
 		if (key)
 			ok = db_reset_sequence(st->db, table, key);
 	}
+	StrBuf shown = STRBUF_INIT; /* names from the file are shown escaped: any byte may be in them */
 	for (size_t i = 0; i < t->dropped_count; i++) {
 		const char *why = pod_v4_dropped_column(table, t->dropped[i].name);
+		sb_reset(&shown);
+		utf8_append_visible(&shown, t->dropped[i].name, strlen(t->dropped[i].name), 100);
 		if (why)
-			log_info("  %s.%s not loaded (%s)", table, t->dropped[i].name, why);
+			log_info("  %s.%s not loaded (%s)", table, shown.data, why);
 		else
 			log_warn("table %s: column %s is not in the target: %" PRIu64 " non-null values dropped", table,
-			         t->dropped[i].name, t->dropped[i].non_null);
+			         shown.data, t->dropped[i].non_null);
 	}
+	sb_reset(&shown);
+	utf8_append_visible(&shown, table, strlen(table), 100);
 	t->summary->seconds = clock_now() - t->started;
 	if (ok) {
 		progress_clear();
 		if (t->skip && !st->opts->only_tags)
-			log_notice("  %-45s %12" PRIu64 " rows skipped: the target has no such table", table,
+			log_notice("  %-45s %12" PRIu64 " rows skipped: the target has no such table", shown.data,
 			           t->summary->read);
 		else if (t->skip)
 			;
 		else
 			log_info("  %-45s %12" PRIu64 " rows %8.2f s", table, t->summary->inserted, t->summary->seconds);
 	}
+	sb_free(&shown);
 	table_load_free(t);
 	st->in_table = false;
 	return ok;

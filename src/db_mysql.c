@@ -503,7 +503,16 @@ static void find_refused_row(MysqlLoader *l)
 		else
 			sb_append(&one, l->statement.data + start, end - start);
 		if (mysql_real_query(conn, one.data, one.len) != 0) {
-			log_error("MariaDB refused row %llu of %s: %s", l->first_row + i, l->base.table, mysql_error(conn));
+			/* a duplicate key names the index: PRIMARY is the key column, a unique index its column */
+			const char *msg = mysql_error(conn);
+			const char *column = NULL;
+			for (size_t c = 0; c < l->base.columns->count && !column; c++) {
+				const DbColumn *col = &l->base.columns->items[c];
+				if (col->primary_key && strstr(msg, "for key 'PRIMARY'"))
+					column = col->name;
+			}
+			log_error("MariaDB refused row %llu of %s%s%s: %s", l->first_row + i, l->base.table,
+			          column ? ", column " : "", column ? column : "", msg);
 			break;
 		}
 	}

@@ -726,14 +726,52 @@ static void pg_load_free(PgLoader *l)
 	free(l);
 }
 
-static bool pg_copy_finish(PgDb *p, const char *error, const char *table)
+/* The loaded column a constraint Django or PostgreSQL named (t_pkey, t_col_check, t_col_key...) is about. */
+static const char *constraint_column(const DbLoader *l, const char *constraint)
+{
+	size_t tlen = strlen(l->table);
+	if (strncmp(constraint, l->table, tlen) != 0 || constraint[tlen] != '_')
+		return NULL;
+	const char *rest = constraint + tlen + 1;
+	for (size_t i = 0; i < l->columns->count; i++) {
+		const DbColumn *c = &l->columns->items[i];
+		size_t clen = strlen(c->name);
+		if (!strcmp(rest, "pkey") ? c->primary_key
+		                          : !strncmp(rest, c->name, clen) && rest[clen] == '_' && !strchr(rest + clen + 1, '_'))
+			return c->name;
+	}
+	return NULL;
+}
+
+/* A refused COPY row told as the import tells it: the row, the column, then PostgreSQL's words. */
+static void report_refusal(PgDb *p, const PGresult *res, const DbLoader *l)
+{
+	const char *context = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+	const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	const char *line = context ? strstr(context, ", line ") : NULL;
+	StrBuf msg = STRBUF_INIT;
+	if (line)
+		sb_printf(&msg, "PostgreSQL refused row %llu of the rows loaded into %s", strtoull(line + 7, NULL, 10),
+		          l->table);
+	else
+		sb_printf(&msg, "PostgreSQL refused a row of %s", l->table);
+	if (!column && constraint)
+		column = constraint_column(l, constraint);
+	if (column)
+		sb_printf(&msg, ", column %s", column);
+	log_error("%s: %s", msg.data, pg_error(p));
+	sb_free(&msg);
+}
+
+static bool pg_copy_finish(PgDb *p, const char *error, const DbLoader *l)
 {
 	bool ok = PQputCopyEnd(p->conn, error) == 1;
 	PGresult *res;
 	while ((res = PQgetResult(p->conn)) != NULL) {
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			if (ok && !error)
-				log_error("PostgreSQL refused a row of %s: %s", table, pg_error(p));
+				report_refusal(p, res, l);
 			ok = false;
 		}
 		PQclear(res);
@@ -745,7 +783,7 @@ static bool pg_load_end(DbLoader *loader)
 {
 	PgLoader *l = (PgLoader *)loader;
 	bool ok = pg_flush(l);
-	ok = pg_copy_finish((PgDb *)loader->db, ok ? NULL : "podmigrate stopped the load", loader->table) && ok;
+	ok = pg_copy_finish((PgDb *)loader->db, ok ? NULL : "podmigrate stopped the load", loader) && ok;
 	pg_load_free(l);
 	return ok;
 }
@@ -753,7 +791,7 @@ static bool pg_load_end(DbLoader *loader)
 static void pg_load_abort(DbLoader *loader)
 {
 	PgLoader *l = (PgLoader *)loader;
-	pg_copy_finish((PgDb *)loader->db, "podmigrate stopped the load", loader->table);
+	pg_copy_finish((PgDb *)loader->db, "podmigrate stopped the load", loader);
 	pg_load_free(l);
 }
 

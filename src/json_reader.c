@@ -740,8 +740,11 @@ static int on_open(Reader *r, char bracket)
 	default:
 		if (r->depth - 2 > JSON_READER_MAX_NESTING) {
 			StrBuf sb = STRBUF_INIT;
+			const FieldSlot *column = &r->slots[r->nfields - 1];
 			describe_place(&sb, r, true);
-			sb_printf(&sb, "value nested deeper than %d levels", JSON_READER_MAX_NESTING);
+			sb_puts(&sb, "column \"");
+			utf8_append_visible(&sb, r->data.data + column->key_off, column->key_len, 100);
+			sb_printf(&sb, "\": value nested deeper than %d levels", JSON_READER_MAX_NESTING);
 			return fail_token(r, &sb);
 		}
 		raw_separator(r);

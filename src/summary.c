@@ -2,6 +2,7 @@
 
 #include "log.h"
 #include "strbuf.h"
+#include "utf8.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,15 +27,18 @@ void summary_print(const Summary *summary)
 	size_t folded_count = 0;
 	log_info("%-45s %12s %12s %9s %9s %8s", "table", "read", "inserted", "repaired", "rejected",
 	         "seconds");
+	StrBuf shown = STRBUF_INIT; /* a table name from the file may hold any byte */
 	for (size_t i = 0; i < summary->count; i++) {
 		const TableSummary *t = &summary->items[i];
+		sb_reset(&shown);
+		utf8_append_visible(&shown, t->table, strlen(t->table), 100);
 		if (t->folded) {
 			folded_count++;
 			folded.read += t->read;
 			folded.seconds += t->seconds;
 			folded.note = t->note;
 		} else {
-			log_info("%-45s %12" PRIu64 " %12" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8.2f%s%s", t->table,
+			log_info("%-45s %12" PRIu64 " %12" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8.2f%s%s", shown.data,
 			         t->read, t->inserted, t->repaired, t->rejected, t->seconds, t->note ? "  " : "",
 			         t->note ? t->note : "");
 		}
@@ -44,6 +48,7 @@ void summary_print(const Summary *summary)
 		total.rejected += t->rejected;
 		total.seconds += t->seconds;
 	}
+	sb_free(&shown);
 	if (folded_count) {
 		char label[64];
 		snprintf(label, sizeof(label), "(%zu other tables)", folded_count);

@@ -5,13 +5,15 @@
 #include <string.h>
 #include <utf8proc.h>
 
+static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 void tags_append_name(StrBuf *tag_string, const char *name, size_t len)
 {
 	if (tag_string->len)
 		sb_putc(tag_string, ',');
 	bool needs_quotes = false;
 	for (size_t i = 0; i < len && !needs_quotes; i++)
-		needs_quotes = name[i] == ',' || name[i] == '"' || name[i] == ' ';
+		needs_quotes = name[i] == ',' || name[i] == '"' || is_blank(name[i]);
 	if (!needs_quotes) {
 		sb_append(tag_string, name, len);
 		return;
@@ -25,8 +27,6 @@ void tags_append_name(StrBuf *tag_string, const char *name, size_t len)
 	sb_putc(tag_string, '"');
 }
 
-static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
 void tags_parse(const char *s, size_t len, StrList *names)
 {
 	StrBuf name = STRBUF_INIT;
@@ -35,7 +35,8 @@ void tags_parse(const char *s, size_t len, StrList *names)
 		sb_reset(&name);
 		while (i < len && is_blank(s[i]))
 			i++;
-		if (i < len && s[i] == '"') {
+		bool quoted = i < len && s[i] == '"';
+		if (quoted) {
 			for (i++; i < len; i++) {
 				if (s[i] == '"') {
 					if (i + 1 < len && s[i + 1] == '"') {
@@ -46,12 +47,14 @@ void tags_parse(const char *s, size_t len, StrList *names)
 					i++;
 					break;
 				}
-				sb_putc(&name, s[i]);
+				if (s[i])
+					sb_putc(&name, s[i]);
 			}
 		}
 		/* unquoted text, or what follows a closing quote, up to the next comma */
-		while (i < len && s[i] != ',')
-			sb_putc(&name, s[i++]);
+		for (; i < len && s[i] != ','; i++)
+			if (s[i] && (quoted || name.len || !is_blank(s[i]))) /* blanks after a NUL are leading too */
+				sb_putc(&name, s[i]);
 		size_t end = name.len;
 		while (end > 0 && is_blank(name.data[end - 1]))
 			end--;

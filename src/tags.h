@@ -6,9 +6,10 @@
 
 /*
  * Appends one tag name to a tag string: names are joined by ',', and a name
- * holding a comma, a double quote or a space is quoted ("a,b", "" for a
- * quote) so that tagulous never splits or merges it, even when it is the only
- * name (tagulous splits a comma-less string on spaces).
+ * holding a comma, a double quote or a blank (space, tab, CR, LF) is quoted
+ * ("a,b", "" for a quote) so that tagulous never splits or merges it, even
+ * when it is the only name (tagulous splits a comma-less string on spaces),
+ * and a leading blank is kept.
  */
 void tags_append_name(StrBuf *tag_string, const char *name, size_t len);
 
@@ -16,7 +17,9 @@ void tags_append_name(StrBuf *tag_string, const char *name, size_t len);
  * Splits a tag string into names: comma-separated items, each optionally
  * quoted tagulous-style ("a,b"; "" for a quote inside quotes), trimmed, empty
  * ones dropped. Spaces never split a name (tagulous would split a lone
- * "machine learning" in two; upstream's files never quote).
+ * "machine learning" in two; upstream's files never quote). Leading blanks
+ * inside quotes are kept. NUL bytes are dropped: a name is a C string
+ * (import refuses them before).
  */
 void tags_parse(const char *s, size_t len, StrList *names);
 

@@ -2,139 +2,17 @@
 database read with the engine's own SQL, kill points injected with strace, a small tmpfs,
 and the runs of the binary those tests need beyond pmtest.podmigrate (a cwd, stdin, a pipe)."""
 import errno
-import hashlib
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
-import time
 
-from dbquery import query
-from pmtest import (PODMIGRATE, SANITIZER_MARKS, V4, WORK, add_dangling_rows, check, check_eq, edge_export,
+from dbstate import (changed_names, check_state, db_state, other_connections, state_diff,  # noqa: F401
+                     wait_for_other_connections_to_end)
+from pmtest import (PODMIGRATE, V4, WORK, add_dangling_rows, check, check_eq, check_no_sanitizer_report, edge_export,
                     modified_source, podmigrate)
 
-
-# ---------------------------------------------------------------------------------------------
-# Ground truth: a digest of every table, of the schema and (PostgreSQL) of every sequence
-
-
-def db_state(engine, url):
-    """The state of a database as its engine reports it, never through podmigrate: one digest
-    per table (rows), one of the schema (columns, keys, indexes) and, on PostgreSQL, every
-    sequence's last_value/is_called. A flat dict: compare with ==, explain with state_diff()."""
-    wait_for_other_connections_to_end(engine, url)
-    return {"sqlite": _sqlite_state, "mariadb": _mariadb_state, "postgresql": _postgresql_state}[
-        engine.name](engine, url)
-
-
-def _digest(rows):
-    return hashlib.sha256(repr(rows).encode("utf-8", "backslashreplace")).hexdigest()
-
-
-def _sqlite_state(engine, url):
-    # read-write (sqlite3's default): a hot journal left by a killed writer is rolled back by
-    # this first reader, as by the next Pod process
-    conn = sqlite3.connect(url[len("sqlite:"):])
-    try:
-        state = {"schema": _digest(conn.execute(
-            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall())}
-        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall():
-            # sqlite_sequence included: SQLite's id counters are rows, rolled back with the rest
-            rows = conn.execute('SELECT * FROM "%s" ORDER BY rowid' % name.replace('"', '""')).fetchall()
-            state["table " + name] = _digest(rows)
-        return state
-    finally:
-        conn.close()
-
-
-def _mariadb_state(engine, url):
-    tables = [r[0] for r in query(engine, url, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
-                                  "TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1;")]
-    check(tables, "no tables in " + url)
-    # CHECKSUM TABLE hashes the rows only. InnoDB's AUTO_INCREMENT counters are not
-    # transactional (a rolled-back insert still moves them), so they are deliberately left out.
-    state = {}
-    for name, checksum in query(engine, url, "CHECKSUM TABLE %s;" % ", ".join("`%s`" % t for t in tables)):
-        state["table " + name.split(".", 1)[1]] = checksum
-    state["schema"] = _digest([
-        query(engine, url, "SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, "
-              "COLUMN_DEFAULT, EXTRA FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1, 3;"),
-        query(engine, url, "SELECT TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME, NON_UNIQUE FROM "
-              "information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1, 2, 3;"),
-        query(engine, url, "SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, "
-              "REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() "
-              "ORDER BY 1, 2, 3;")])
-    return state
-
-
-def _postgresql_state(engine, url):
-    # one psql run: \gexec runs the query each row spells, one per table and per sequence
-    rows = query(engine, url, r"""
-SELECT format('SELECT %L, %L, md5(coalesce(string_agg(t::text, E''\n'' ORDER BY t::text), '''')) FROM %I t',
-              'table', tablename, tablename) FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename \gexec
-SELECT format('SELECT %L, %L, concat(''last_value='', last_value, '' is_called='', is_called) FROM %I',
-              'sequence', sequencename, sequencename) FROM pg_sequences WHERE schemaname = 'public'
-              ORDER BY sequencename \gexec
-SELECT 'sequence definition', sequencename, start_value, increment_by FROM pg_sequences
- WHERE schemaname = 'public' ORDER BY 2;
-SELECT 'schema', table_name, column_name, ordinal_position, data_type, is_nullable, column_default, is_identity,
-       identity_generation FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 2, 4;
-SELECT 'schema', conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
- WHERE connamespace = 'public'::regnamespace ORDER BY 2, 3;
-SELECT 'schema', indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 2;
-""")
-    state = {}
-    # setval is never rolled back: every sequence is part of the state, read from the
-    # sequence itself (pg_sequences hides last_value when is_called is false)
-    for row in rows:
-        if row[0] in ("table", "sequence"):
-            state[row[0] + " " + row[1]] = row[2]
-        elif row[0] == "sequence definition":
-            state["sequence " + row[1]] += " start=%s increment=%s" % (row[2], row[3])
-    check(any(k.startswith("table ") for k in state), "no tables in " + url)
-    state["schema"] = _digest([row for row in rows if row[0] == "schema"])
-    return state
-
-
-def state_diff(before, after, limit=12):
-    """What differs between two db_state() values, for a failure message."""
-    keys = sorted(set(before) | set(after))
-    changed = [k for k in keys if before.get(k) != after.get(k)]
-    lines = ["%s: %s -> %s" % (k, before.get(k), after.get(k)) if k.startswith("sequence ") else k
-             for k in changed]
-    more = " (and %d more)" % (len(lines) - limit) if len(lines) > limit else ""
-    return "; ".join(lines[:limit]) + more
-
-
-def check_state(before, after, what):
-    check(after == before, "%s changed the database: %s" % (what, state_diff(before, after)))
-
-
-def other_connections(engine, url):
-    """The connections to the database of url other than the one asking (podmigrate's):
-    [(id, application_name)]."""
-    db = url.rsplit("/", 1)[1]
-    if engine.name == "postgresql":
-        return query(engine, url, "SELECT pid, application_name FROM pg_stat_activity WHERE datname = '%s' "
-                     "AND pid <> pg_backend_pid();" % db.replace("'", "''"))
-    if engine.name == "mariadb":
-        return query(engine, url, "SELECT ID, '' FROM information_schema.PROCESSLIST WHERE DB = '%s' "
-                     "AND ID <> CONNECTION_ID();" % db.replace("'", "''"))
-    return []
-
-
-def wait_for_other_connections_to_end(engine, url, timeout=60):
-    """A client killed mid-transaction: its server session rolls back once it sees the
-    connection gone. Waits for that (no fixed sleep)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        left = other_connections(engine, url)
-        if not left:
-            return
-        check(time.monotonic() < deadline, "connections still open on %s after %d s: %r" % (url, timeout, left))
-        time.sleep(0.1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,7 +132,7 @@ def run_podmigrate(args, cwd=None, stdin_path=None, env=None, timeout=600):
     finally:
         if stdin_path:
             stdin.close()
-    check_no_sanitizer_report(res.stderr, args)
+    check_no_sanitizer_report(res.stderr, " ".join(args))
     return res
 
 
@@ -265,11 +143,6 @@ def check_status(status, expected, what, stderr):
         tail = "\n    ".join(stderr.rstrip("\n").splitlines()[-6:])
         raise AssertionError("%s: exit status %s, expected %s; its last lines:\n    %s" % (
             what, status, " or ".join(map(str, expected)), tail))
-
-
-def check_no_sanitizer_report(stderr, args):
-    for mark in SANITIZER_MARKS:
-        check(mark not in stderr, "sanitizer report from podmigrate %s:\n%s" % (" ".join(args), stderr[-6000:]))
 
 
 TABLE_LINE = re.compile(r"^  (\S+) +\d+ rows", re.M)
@@ -293,7 +166,7 @@ def start_streaming(args):
 def check_one_line_error(stderr, *reasons):
     """A failure reported as podmigrate's own one-line error naming one of the reasons: no
     crash, no sanitizer report, no multi-line library message."""
-    check_no_sanitizer_report(stderr, ["(see above)"])
+    check_no_sanitizer_report(stderr, "(see above)")
     errors = [line for line in stderr.splitlines() if line.startswith("podmigrate: error: ")]
     check(errors, "no 'podmigrate: error:' line: " + stderr[-2000:])
     check(any(re.search("|".join(reasons), e, re.I) for e in errors),
@@ -452,7 +325,7 @@ def count_kill_points(engine, url, args):
     res = subprocess.run(cmd + [PODMIGRATE, "import", "--db", url, *args, "-v"], capture_output=True,
                          env=strace_env(), timeout=600)
     stderr = res.stderr.decode("utf-8", "backslashreplace")
-    check_no_sanitizer_report(stderr, args)
+    check_no_sanitizer_report(stderr, " ".join(args))
     check(res.returncode in (0, 3), "the counting run failed (%d): %s" % (res.returncode, stderr[-3000:]))
     calls = parse_trace(trace_file, syscalls)
     phases = {}
@@ -542,7 +415,7 @@ def kill_at(engine, url, args, point, tries=8):
         res = subprocess.run(cmd + [PODMIGRATE, "import", "--db", url, *args, "-v"], capture_output=True,
                              env=strace_env(), timeout=600)
         stderr = res.stderr.decode("utf-8", "backslashreplace")
-        check_no_sanitizer_report(stderr, args)
+        check_no_sanitizer_report(stderr, " ".join(args))
         phase = phase_after(_complete_lines(res.stderr))
         if engine.name == "sqlite":
             check_eq(res.returncode, -9, "the run to be killed at %r (not reached?): %s" % (point, stderr[-1500:]))

@@ -59,6 +59,13 @@ def podmigrate(*args, env=None, timeout=600, wrapper=()):
     return res
 
 
+def check_no_sanitizer_report(stderr, what):
+    """What podmigrate() checks, for the runs it does not make (Popen, a pipe, a cwd)."""
+    for mark in SANITIZER_MARKS:
+        if mark in stderr:
+            raise AssertionError("sanitizer report from podmigrate %s:\n%s" % (what, stderr[-6000:]))
+
+
 def signal_name(num):
     try:
         return signal.Signals(num).name

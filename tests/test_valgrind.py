@@ -115,5 +115,28 @@ def create_db():
     check_eq(res.returncode, 0, "--createDB exit status: " + res.stderr[-2000:])
 
 
+@test
+def refused_input(engine):
+    """The error paths: a truncated file, a value the column would not hold, a reference from a
+    table the file does not hold, an unreachable database."""
+    url = loaded_v4(engine, "pm_vg_refused")
+    with open(edge_export(engine), "rb") as f:
+        content = f.read()
+    cases = {
+        "truncated": content[: len(content) // 2],
+        "too-long": json.dumps({"auth_group": [{"id": 1, "name": "x" * 300}]}).encode(),
+        "v4-own-row-left-broken": json.dumps({"auth_group": [{"id": 99, "name": "only"}]}).encode(),
+    }
+    for name, data in cases.items():
+        path = os.path.join(WORK, "vg-%s-%s.json" % (name, engine.name))
+        with open(path, "wb") as f:
+            f.write(data)
+        res = memcheck("import", "--db", url, "-i", path)
+        check_eq(res.returncode, 1, "%s: exit status: %s" % (name, res.stderr[-1500:]))
+    res = memcheck("import", "--db", url.rsplit("/", 1)[0] + "/no_such_database_vg" if engine.name != "sqlite"
+                   else "sqlite:" + os.path.join(WORK, "missing-vg.sqlite3"), "-i", edge_export(engine))
+    check_eq(res.returncode, 1, "unreachable database: " + res.stderr[-1500:])
+
+
 if __name__ == "__main__":
     sys.exit(0 if run("valgrind") else 1)

@@ -13,6 +13,7 @@ int main(void)
 	test_db_url();
 	test_json_reader();
 	test_init();
+	test_fuzz_regressions();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
