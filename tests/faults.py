@@ -2,7 +2,6 @@
 database read with the engine's own SQL, kill points injected with strace, a small tmpfs,
 and the runs of the binary those tests need beyond pmtest.podmigrate (a cwd, stdin, a pipe)."""
 import errno
-import json
 import os
 import re
 import shutil
@@ -11,7 +10,8 @@ import sys
 
 from dbstate import (changed_names, check_state, db_state, other_connections, state_diff,  # noqa: F401
                      wait_for_other_connections_to_end)
-from pmtest import PODMIGRATE, V4, WORK, check, check_eq, check_no_sanitizer_report, edge_export, podmigrate
+from pmtest import (PODMIGRATE, V4, WORK, add_dangling_rows, check, check_eq, check_no_sanitizer_report, edge_export,
+                    modified_source, podmigrate)
 
 
 
@@ -91,21 +91,13 @@ def _copy(engine, dbname, template_name, make):
 
 
 def file_with_dangling_rows(engine, directory, name="dangling.json"):
-    """The edge export plus rows whose foreign keys point to nothing (a view count and a site
-    link of a deleted video, a video whose owner is gone): an import leaves them out, exit 3."""
-    with open(edge_export(engine), encoding="utf-8") as f:
-        data = json.load(f)
-    counts, videos = data["video_viewcount"], data["video_video"]
-    counts.append(dict(counts[0], id=max(r["id"] for r in counts) + 1, video_id=987654))
-    sites = data["video_video_sites"]
-    sites.append(dict(sites[0], id=max(r["id"] for r in sites) + 1, video_id=987655))
-    videos.append(dict(videos[0], id=max(r["id"] for r in videos) + 1, owner_id=99999,
-                       slug="faults-orphan", video="videos/faults-orphan.mp4"))
+    """The edge export plus rows whose foreign keys point to nothing (pmtest.add_dangling_rows),
+    as directory/name: an import leaves them out (exit 3) and writes them to its reject file."""
+    path, _, _ = modified_source(engine, "faults-dangling", add_dangling_rows)
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, name)
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-    return path
+    target = os.path.join(directory, name)
+    shutil.copyfile(path, target)  # not a link: modified_source rewrites its file in place
+    return target
 
 
 def fresh_dir(name):
@@ -273,6 +265,8 @@ _TRACE_LINE = re.compile(r"^\d+\s+(\w+)\((.*)\)\s+=\s+(-?\d+|\?)")
 _SEND_SIZE = re.compile(r'"(?:[^"\\]|\\.)*"(?:\.\.\.)?, (\d+),')
 # the statement ends the payload: PostgreSQL "Q...COMMIT\0", MariaDB "\3COMMIT"
 _COMMIT_SENT = re.compile(r'COMMIT(\\0)?"')
+# the last message of a session: PostgreSQL Terminate, MariaDB COM_QUIT
+_GOODBYE = re.compile(r'"(X\\0\\0\\0\\4|\\1\\0\\0\\0\\1)"')
 
 
 class Call:
@@ -376,7 +370,7 @@ def choose_kill_points(engine, calls):
     """Kill points spread evenly within each phase (an even spread over all the calls would
     put nearly all of them in the loading, which sends most), COMMIT itself always one of
     them: on SQLite, the unlink of the journal. Returns them and, apart, the first call after
-    COMMIT if there is one (on a server, at least the goodbye message)."""
+    COMMIT if there is one but the session's goodbye message (which can change nothing)."""
     chosen, spare = [], 0
     for phase, k in KILLS_PER_PHASE["sqlite" if engine.name == "sqlite" else "server"].items():
         items = [c for c in calls if c.phase == phase]
@@ -391,7 +385,8 @@ def choose_kill_points(engine, calls):
             items, k = items[:-1], k - 1
         chosen += [items[(2 * i + 1) * len(items) // (2 * k)] for i in range(k) if items]
     check(all(c.rank <= 65535 for c in chosen), "strace's when= stops at 65535: %r" % chosen)
-    return sorted(set(chosen), key=calls.index), [c for c in calls if c.phase == "after commit"][:1]
+    after = [c for c in calls if c.phase == "after commit" and not _GOODBYE.search(c.args)]
+    return sorted(set(chosen), key=calls.index), after[:1]
 
 
 class Kill:
