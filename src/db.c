@@ -81,14 +81,21 @@ bool db_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
 
 bool db_list_tables(Db *db, StrList *tables) { return db->ops->list_tables(db, tables); }
 
+/* A failed catalog query leaves the list empty, not half filled: callers free nothing then. */
 bool db_list_columns(Db *db, const char *table, DbColumns *columns)
 {
-	return db->ops->list_columns(db, table, columns);
+	bool ok = db->ops->list_columns(db, table, columns);
+	if (!ok)
+		db_columns_free(columns);
+	return ok;
 }
 
 bool db_list_foreign_keys(Db *db, const char *table, DbForeignKeys *keys)
 {
-	return db->ops->list_foreign_keys(db, table, keys);
+	bool ok = db->ops->list_foreign_keys(db, table, keys);
+	if (!ok)
+		db_foreign_keys_free(keys);
+	return ok;
 }
 
 void db_foreign_keys_add(DbForeignKeys *keys, const char *column, const char *ref_table, const char *ref_column)

@@ -151,6 +151,7 @@ bool db_delete_all(Db *db, const char *table);
 bool db_clear_tables(Db *db, const char *const *tables, size_t count);
 bool db_query(Db *db, const char *sql, DbRowFn fn, void *ctx);
 bool db_list_tables(Db *db, StrList *tables);
+/* Both fill an empty list; on failure it is left empty (nothing to free). */
 bool db_list_columns(Db *db, const char *table, DbColumns *columns);
 bool db_list_foreign_keys(Db *db, const char *table, DbForeignKeys *keys);
 void db_foreign_keys_add(DbForeignKeys *keys, const char *column, const char *ref_table, const char *ref_column);

@@ -426,7 +426,8 @@ static bool write_rows(TagImport *ti, SyncResult *relations, SyncResult *tags)
 
 bool tag_import_end(TagImport *ti)
 {
-	qsort(ti->rows, ti->row_count, sizeof(*ti->rows), compare_rows);
+	if (ti->row_count) /* an empty pseudo-table has no array at all */
+		qsort(ti->rows, ti->row_count, sizeof(*ti->rows), compare_rows);
 	SyncResult relations = {0}, tags = {0};
 	bool ok = assign_tags(ti);
 	if (ok) {
