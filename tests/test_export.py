@@ -90,6 +90,26 @@ def export_file_is_private_and_complete(engine):
 
 
 @test
+def files_are_0600_under_any_umask():
+    """The export holds password hashes: 0600 whatever the umask (0 included),
+    for a new file and for one replacing a 0644 file."""
+    _, url = small_sqlite("umask")
+    directory = os.path.join(WORK, "umask")
+    os.makedirs(directory, exist_ok=True)
+    out = os.path.join(directory, "out.json")
+    for umask in (0o000, 0o022, 0o077):
+        if os.path.exists(out):
+            os.chmod(out, 0o644)
+        old = os.umask(umask)
+        try:
+            res = podmigrate("export", "--db", url, "-o", out, "-q")
+        finally:
+            os.umask(old)
+        check_eq(res.returncode, 0, "export under umask %o: %s" % (umask, res.stderr[-1000:]))
+        check_eq(oct(stat.S_IMODE(os.stat(out).st_mode)), oct(0o600), "mode under umask %o" % umask)
+
+
+@test
 def same_data_gives_same_file_on_every_engine():
     # --portable: no tag names that MariaDB's collation would merge, so all engines hold the same data
     done = {e.name: export_generated(e, "pm_portable", ["--portable"]) for e in engines()}
