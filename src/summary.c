@@ -11,10 +11,7 @@
 
 TableSummary *summary_add(Summary *summary, const char *table)
 {
-	if (summary->count == summary->cap) {
-		summary->cap = summary->cap ? summary->cap * 2 : 64;
-		summary->items = xrealloc(summary->items, summary->cap * sizeof(TableSummary));
-	}
+	summary->items = xgrow(summary->items, summary->count, &summary->cap, sizeof(TableSummary));
 	TableSummary *t = &summary->items[summary->count++];
 	memset(t, 0, sizeof(*t));
 	t->table = xstrdup(table);
