@@ -142,10 +142,16 @@ static void import_usage(FILE *out)
 		DEFAULT_INPUT);
 }
 
+/* The reject file: --rejects, or the default next to the input (owned by the caller). */
+static char *reject_path(const ImportOptions *opts)
+{
+	return opts->rejects ? xstrdup(opts->rejects) : reject_log_default_path(opts->input);
+}
+
 /* The reject file may be neither the input nor the database (a sqlite: path given twice by mistake). */
 static bool check_reject_path(const ImportOptions *opts, const DbUrl *url)
 {
-	char *path = opts->rejects ? xstrdup(opts->rejects) : reject_log_default_path(opts->input);
+	char *path = reject_path(opts);
 	const char *clash = strcmp(opts->input, "-") != 0 && same_file(path, opts->input) ? "the input file"
 	                    : url->engine == DB_ENGINE_SQLITE && same_file(path, url->path) ? "the database"
 	                                                                                     : NULL;
@@ -723,7 +729,7 @@ int cmd_import(int argc, char **argv)
 	if (st.db) {
 		log_info("Importing %s into Pod v4 database %s (%s)%s", opts.input, db_display(st.db),
 		         db_engine_name(st.db), opts.dry ? ": dry run, nothing will be kept" : "");
-		char *rejects = opts.rejects ? xstrdup(opts.rejects) : reject_log_default_path(opts.input);
+		char *rejects = reject_path(&opts);
 		/* a dry run writes no file the user did not name */
 		reject_log_init(&st.rejects, rejects, !opts.dry || opts.rejects);
 		free(rejects);
