@@ -503,14 +503,12 @@ static void find_refused_row(MysqlLoader *l)
 		else
 			sb_append(&one, l->statement.data + start, end - start);
 		if (mysql_real_query(conn, one.data, one.len) != 0) {
-			/* a duplicate key names the index: PRIMARY is the key column, a unique index its column */
+			/* a duplicate key names the index, and PRIMARY is the key column */
 			const char *msg = mysql_error(conn);
 			const char *column = NULL;
-			for (size_t c = 0; c < l->base.columns->count && !column; c++) {
-				const DbColumn *col = &l->base.columns->items[c];
-				if (col->primary_key && strstr(msg, "for key 'PRIMARY'"))
-					column = col->name;
-			}
+			for (size_t c = 0; !column && strstr(msg, "for key 'PRIMARY'") && c < l->base.columns->count; c++)
+				if (l->base.columns->items[c].primary_key)
+					column = l->base.columns->items[c].name;
 			log_error("MariaDB refused row %llu of %s%s%s: %s", l->first_row + i, l->base.table,
 			          column ? ", column " : "", column ? column : "", msg);
 			break;
