@@ -88,3 +88,11 @@ void utf8_append_visible(StrBuf *sb, const char *s, size_t len, size_t max)
 	if (i < len)
 		sb_puts(sb, "...");
 }
+
+size_t utf8_length(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80; /* every byte but continuation bytes */
+	return n;
+}

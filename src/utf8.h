@@ -16,6 +16,9 @@ size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp);
  */
 bool utf8_validate(const char *s, size_t len, size_t *bad_offset);
 
+/* Characters (code points) of valid UTF-8 text: what varchar(N) counts. */
+size_t utf8_length(const char *s, size_t len);
+
 /*
  * Appends at most max bytes of s for a message: invalid bytes, control
  * characters and backslashes as \xNN, so a message is always clean text.

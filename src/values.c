@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "db_common.h"
+#include "utf8.h"
 
 static bool digits_at(const char *s, size_t len, size_t pos, size_t count, int *value)
 {
@@ -368,15 +369,6 @@ static bool integer_fits(const DbColumn *column, const char *s, size_t len, cons
 	return true;
 }
 
-/* Characters (code points) of valid UTF-8 text. */
-static size_t utf8_chars(const char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
 bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *text, size_t len,
                      StrBuf *out, bool *is_null, const char **why)
 {
@@ -459,7 +451,7 @@ bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *tex
 			return true;
 		sb_reset(out);
 		/* strings, and numbers kept as text by some exports */
-		if (column->max_chars && len > column->max_chars && utf8_chars(text, len) > column->max_chars) {
+		if (column->max_chars && len > column->max_chars && utf8_length(text, len) > column->max_chars) {
 			*why = "longer than the column's length";
 			return false;
 		}
