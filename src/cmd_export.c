@@ -6,7 +6,7 @@
 #include "log.h"
 #include "pod_schema.h"
 #include "row_writer.h"
-#include "tags.h"
+#include "pod_tags.h"
 #include "utf8.h"
 #include "values.h"
 
@@ -312,7 +312,7 @@ static bool add_tag_row(void *ctx, const DbValue *values, size_t ncols)
 		sb_append(&tags->object_id, id->data, id->len);
 		tags->have_object = true;
 	}
-	tags_append_name(&tags->tag_string, name->data, name->len);
+	pod_tags_append_name(&tags->tag_string, name->data, name->len);
 	if (tags->ts.rows % PROGRESS_EVERY_ROWS == 0)
 		show_progress(&tags->ts);
 	return true;

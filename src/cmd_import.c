@@ -6,11 +6,11 @@
 #include "integrity.h"
 #include "pod_schema.h"
 #include "reject_log.h"
-#include "repairs.h"
+#include "pod_repairs.h"
 #include "strmap.h"
 #include "summary.h"
-#include "tag_import.h"
-#include "v4_rows.h"
+#include "pod_tag_import.h"
+#include "pod_v4_rows.h"
 #include "utf8.h"
 #include "values.h"
 
@@ -50,7 +50,7 @@ typedef struct TableLoad {
 	const char *name;   /* as in the file, matched to the catalog */
 	TableSummary *summary;
 	bool skip;          /* not in the target (or --onlytags): rows counted, not loaded */
-	TagImport *tags;    /* a tag pseudo-table: converted to tagulous */
+	PodTagImport *tags;    /* a tag pseudo-table: converted to tagulous */
 	const PodTagSource *tag_source;
 	DbColumns catalog;  /* the target's columns */
 	StrMap catalog_index; /* column name -> index in catalog: one lookup per value, whatever the row */
@@ -78,9 +78,9 @@ typedef struct ImportState {
 	Summary summary;
 	TableLoad table;
 	bool in_table;
-	Repairs repairs;
+	PodRepairs repairs;
 	RejectLog rejects;
-	V4Rows v4_rows; /* createDB's content types and permissions, before the import */
+	PodV4Rows v4_rows; /* createDB's content types and permissions, before the import */
 } ImportState;
 
 static void import_usage(FILE *out)
@@ -303,7 +303,7 @@ static void table_load_free(TableLoad *t)
 {
 	if (t->loader)
 		db_load_abort(t->loader);
-	tag_import_abort(t->tags);
+	pod_tag_import_abort(t->tags);
 	for (size_t i = 0; i < t->load.count; i++)
 		sb_free(&t->cells[i]);
 	free(t->cells);
@@ -338,7 +338,7 @@ static bool on_table_begin(void *ctx, const char *table)
 		if (strcmp(table, pod_tag_sources[i].table) != 0)
 			continue;
 		t->tag_source = &pod_tag_sources[i];
-		t->tags = tag_import_begin(st->db, t->tag_source, t->summary);
+		t->tags = pod_tag_import_begin(st->db, t->tag_source, t->summary);
 		return t->tags != NULL;
 	}
 	if (st->opts->only_tags) {
@@ -458,7 +458,7 @@ static bool on_row(void *ctx, const JsonField *fields, size_t count)
 	if (t->skip)
 		return true;
 	if (t->tags)
-		return tag_import_row(t->tags, fields, count, row);
+		return pod_tag_import_row(t->tags, fields, count, row);
 	if (cli_stop_requested())
 		return false;
 	if (!t->columns_known && !decide_columns(st, fields, count))
@@ -495,10 +495,10 @@ static bool on_row(void *ctx, const JsonField *fields, size_t count)
 		if (!t->present[c] && t->defaults[slot])
 			t->values[slot] = (DbValue){t->defaults[slot], strlen(t->defaults[slot])};
 	}
-	RepairResult repair = repairs_apply(&st->repairs, t->name, &t->load, t->values, row);
-	if (repair != REPAIR_NONE)
+	PodRepairResult repair = pod_repairs_apply(&st->repairs, t->name, &t->load, t->values, row);
+	if (repair != POD_REPAIR_NONE)
 		t->summary->repaired++;
-	if (repair == REPAIR_DROPPED)
+	if (repair == POD_REPAIR_DROPPED)
 		return true;
 	if (!db_load_row(t->loader, t->values)) {
 		log_error("table %s: row %" PRIu64 " was refused", t->name, row);
@@ -538,9 +538,9 @@ static bool on_table_end(void *ctx, const char *table, uint64_t rows)
 	if (t->skip)
 		t->summary->read = rows; /* also when the reader only scanned over them */
 	if (t->tags) {
-		TagImport *tags = t->tags;
+		PodTagImport *tags = t->tags;
 		t->tags = NULL;
-		ok = tag_import_end(tags);
+		ok = pod_tag_import_end(tags);
 		/*
 		 * In a full import the tag rows are checked with the other tables
 		 * (objects may yet be left out, and their links with them). Alone,
@@ -621,14 +621,14 @@ static bool import_file(ImportState *st, FILE *in)
 {
 	bool has_v4_rows = strlist_contains(&st->target_tables, "django_content_type") &&
 	                   strlist_contains(&st->target_tables, "auth_permission");
-	bool ok = (!has_v4_rows || v4_rows_snapshot(st->db, &st->v4_rows)) &&
+	bool ok = (!has_v4_rows || pod_v4_rows_snapshot(st->db, &st->v4_rows)) &&
 	          json_read_tables(in, st->opts->input, &import_handler, st, NULL);
 	if (st->in_table)
 		table_load_free(&st->table);
 	/* the file replaced them: add back what only v4 has */
 	if (ok && has_v4_rows && strlist_contains(&st->written_tables, "django_content_type") &&
 	    strlist_contains(&st->written_tables, "auth_permission"))
-		ok = v4_rows_restore(st->db, &st->v4_rows);
+		ok = pod_v4_rows_restore(st->db, &st->v4_rows);
 	return ok;
 }
 
@@ -639,7 +639,7 @@ static bool recount_tags(ImportState *st)
 		const PodTagSource *source = &pod_tag_sources[i];
 		for (size_t k = 0; k < st->summary.count; k++) {
 			const TableSummary *t = &st->summary.items[k];
-			if (t->rejected && !strcmp(t->table, source->relation_table) && !tag_import_recount(st->db, source))
+			if (t->rejected && !strcmp(t->table, source->relation_table) && !pod_tag_import_recount(st->db, source))
 				return false;
 		}
 	}
@@ -742,8 +742,8 @@ int cmd_import(int argc, char **argv)
 	strlist_free(&st.target_tables);
 	strmap_free(&st.target_index);
 	strlist_free(&st.written_tables);
-	repairs_free(&st.repairs);
-	v4_rows_free(&st.v4_rows);
+	pod_repairs_free(&st.repairs);
+	pod_v4_rows_free(&st.v4_rows);
 	reject_log_free(&st.rejects);
 	return exit_code;
 }

@@ -1,12 +1,12 @@
 /*
- * Tag strings: tags_parse, tags_append_name, tags_slugify. The promise is
+ * Tag strings: pod_tags_parse, pod_tags_append_name, pod_tags_slugify. The promise is
  * that no name is ever split or merged: the names parsed from any string,
  * joined again and parsed again, are the same list; and any one name that
  * parsing can give comes back whole from its own quoting. A slug is never
  * empty, only [a-z0-9_-], and slugifying it again changes nothing.
  */
 #include "log.h"
-#include "tags.h"
+#include "pod_tags.h"
 
 #include "fuzz.h"
 
@@ -20,7 +20,7 @@ static void check_slug(const char *name, size_t len)
 	/* appended to what the buffer holds, which stays as it was */
 	StrBuf slug = STRBUF_INIT;
 	sb_puts(&slug, "prefix:");
-	tags_slugify(name, len, &slug);
+	pod_tags_slugify(name, len, &slug);
 	FUZZ_ASSERT(strncmp(slug.data, "prefix:", 7) == 0);
 	const char *s = slug.data + 7;
 	size_t n = slug.len - 7;
@@ -31,7 +31,7 @@ static void check_slug(const char *name, size_t len)
 	FUZZ_ASSERT(n == 1 || (s[0] != '-' && s[0] != '_' && s[n - 1] != '-' && s[n - 1] != '_'));
 	FUZZ_ASSERT(!strstr(s, "--"));
 	StrBuf again = STRBUF_INIT;
-	tags_slugify(s, n, &again);
+	pod_tags_slugify(s, n, &again);
 	FUZZ_ASSERT(again.len == n && memcmp(again.data, s, n) == 0);
 	sb_free(&again);
 	sb_free(&slug);
@@ -41,7 +41,7 @@ static void join(const StrList *names, StrBuf *out)
 {
 	sb_reset(out);
 	for (size_t i = 0; i < names->count; i++)
-		tags_append_name(out, names->items[i], strlen(names->items[i]));
+		pod_tags_append_name(out, names->items[i], strlen(names->items[i]));
 }
 
 static bool same_names(const StrList *a, const StrList *b)
@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 
 	StrList names = STRLIST_INIT;
-	tags_parse(s, size, &names);
+	pod_tags_parse(s, size, &names);
 	for (size_t i = 0; i < names.count; i++) {
 		const char *name = names.items[i];
 		size_t n = strlen(name);
@@ -76,9 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_slug(name, n);
 		/* one name alone comes back whole */
 		StrBuf one = STRBUF_INIT;
-		tags_append_name(&one, name, n);
+		pod_tags_append_name(&one, name, n);
 		StrList back = STRLIST_INIT;
-		tags_parse(one.data, one.len, &back);
+		pod_tags_parse(one.data, one.len, &back);
 		FUZZ_ASSERT(back.count == 1 && strcmp(back.items[0], name) == 0);
 		strlist_free(&back);
 		sb_free(&one);
@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	StrBuf joined = STRBUF_INIT;
 	join(&names, &joined);
 	StrList again = STRLIST_INIT;
-	tags_parse(joined.data ? joined.data : "", joined.len, &again);
+	pod_tags_parse(joined.data ? joined.data : "", joined.len, &again);
 	FUZZ_ASSERT(same_names(&names, &again));
 	StrBuf rejoined = STRBUF_INIT;
 	join(&again, &rejoined);

@@ -2,7 +2,7 @@
 #include "unit.h"
 
 #include "db_url.h"
-#include "tags.h"
+#include "pod_tags.h"
 #include "values.h"
 
 #include <stdlib.h>
@@ -12,7 +12,7 @@ static const char *parsed(const char *s, size_t len)
 {
 	static StrBuf sb;
 	StrList names = STRLIST_INIT;
-	tags_parse(s, len, &names);
+	pod_tags_parse(s, len, &names);
 	sb_reset(&sb);
 	for (size_t i = 0; i < names.count; i++) {
 		if (i)
@@ -27,7 +27,7 @@ static const char *quoted(const char *name)
 {
 	static StrBuf sb;
 	sb_reset(&sb);
-	tags_append_name(&sb, name, strlen(name));
+	pod_tags_append_name(&sb, name, strlen(name));
 	return sb.data;
 }
 

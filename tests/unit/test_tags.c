@@ -1,13 +1,13 @@
 #include "unit.h"
 
-#include "tags.h"
+#include "pod_tags.h"
 
 static const char *join(const char *const *names)
 {
 	static StrBuf sb;
 	sb_reset(&sb);
 	for (; *names; names++)
-		tags_append_name(&sb, *names, strlen(*names));
+		pod_tags_append_name(&sb, *names, strlen(*names));
 	return sb.data ? sb.data : "";
 }
 

@@ -1,4 +1,4 @@
-#include "v4_rows.h"
+#include "pod_v4_rows.h"
 
 #include "log.h"
 #include "strmap.h"
@@ -28,7 +28,7 @@ static const char permissions_sql[] =
 	"SELECT ct.app_label, ct.model, p.codename, p.name FROM auth_permission p "
 	"JOIN django_content_type ct ON ct.id = p.content_type_id ORDER BY p.id";
 
-bool v4_rows_snapshot(Db *db, V4Rows *rows)
+bool pod_v4_rows_snapshot(Db *db, PodV4Rows *rows)
 {
 	memset(rows, 0, sizeof(*rows));
 	return db_query(db, content_types_sql, join_row, &rows->content_types) &&
@@ -68,7 +68,7 @@ static size_t split_tabs(char *line, const char **fields, size_t max)
 	return n;
 }
 
-static bool restore_content_types(Db *db, const V4Rows *rows, StrMap *ids, size_t *added)
+static bool restore_content_types(Db *db, const PodV4Rows *rows, StrMap *ids, size_t *added)
 {
 	StrList now = STRLIST_INIT;
 	long long next = 0;
@@ -112,7 +112,7 @@ static bool restore_content_types(Db *db, const V4Rows *rows, StrMap *ids, size_
 	return ok;
 }
 
-static bool restore_permissions(Db *db, const V4Rows *rows, const StrMap *content_type_ids, size_t *added)
+static bool restore_permissions(Db *db, const PodV4Rows *rows, const StrMap *content_type_ids, size_t *added)
 {
 	StrList now = STRLIST_INIT;
 	StrMap present = {0};
@@ -160,7 +160,7 @@ static bool restore_permissions(Db *db, const V4Rows *rows, const StrMap *conten
 	return ok;
 }
 
-bool v4_rows_restore(Db *db, const V4Rows *rows)
+bool pod_v4_rows_restore(Db *db, const PodV4Rows *rows)
 {
 	StrMap ids = {0};
 	size_t types = 0, permissions = 0;
@@ -172,7 +172,7 @@ bool v4_rows_restore(Db *db, const V4Rows *rows)
 	return ok;
 }
 
-void v4_rows_free(V4Rows *rows)
+void pod_v4_rows_free(PodV4Rows *rows)
 {
 	strlist_free(&rows->content_types);
 	strlist_free(&rows->permissions);

@@ -1,6 +1,6 @@
 /* Tag strings as django-tagulous reads and writes them. */
-#ifndef PODMIGRATE_TAGS_H
-#define PODMIGRATE_TAGS_H
+#ifndef PODMIGRATE_POD_TAGS_H
+#define PODMIGRATE_POD_TAGS_H
 
 #include "strbuf.h"
 
@@ -11,7 +11,7 @@
  * when it is the only name (tagulous splits a comma-less string on spaces),
  * and a leading blank is kept.
  */
-void tags_append_name(StrBuf *tag_string, const char *name, size_t len);
+void pod_tags_append_name(StrBuf *tag_string, const char *name, size_t len);
 
 /*
  * Splits a tag string into names: comma-separated items, each optionally
@@ -21,7 +21,7 @@ void tags_append_name(StrBuf *tag_string, const char *name, size_t len);
  * inside quotes are kept. NUL bytes are dropped: a name is a C string
  * (import refuses them before).
  */
-void tags_parse(const char *s, size_t len, StrList *names);
+void pod_tags_parse(const char *s, size_t len, StrList *names);
 
 /*
  * The slug tagulous 2.1 gives a name, before any clash: Django's slugify
@@ -29,6 +29,6 @@ void tags_parse(const char *s, size_t len, StrList *names);
  * spaces and hyphens kept, runs of spaces/hyphens made one '-', '-' and '_'
  * stripped at both ends), "_" when nothing is left. Not cut to length.
  */
-void tags_slugify(const char *name, size_t len, StrBuf *slug);
+void pod_tags_slugify(const char *name, size_t len, StrBuf *slug);
 
 #endif

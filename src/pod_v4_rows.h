@@ -5,20 +5,20 @@
  * auth_permission with v3's rows; these are then added back with ids past
  * v3's, as 'manage.py migrate' would create them.
  */
-#ifndef PODMIGRATE_V4_ROWS_H
-#define PODMIGRATE_V4_ROWS_H
+#ifndef PODMIGRATE_POD_V4_ROWS_H
+#define PODMIGRATE_POD_V4_ROWS_H
 
 #include "db.h"
 
-typedef struct V4Rows {
+typedef struct PodV4Rows {
 	StrList content_types; /* "app_label\tmodel" */
 	StrList permissions;   /* "app_label\tmodel\tcodename\tname" */
-} V4Rows;
+} PodV4Rows;
 
 /* Reads them before the import deletes anything. */
-bool v4_rows_snapshot(Db *db, V4Rows *rows);
+bool pod_v4_rows_snapshot(Db *db, PodV4Rows *rows);
 /* Adds back those now missing; reports how many. */
-bool v4_rows_restore(Db *db, const V4Rows *rows);
-void v4_rows_free(V4Rows *rows);
+bool pod_v4_rows_restore(Db *db, const PodV4Rows *rows);
+void pod_v4_rows_free(PodV4Rows *rows);
 
 #endif

@@ -1,4 +1,4 @@
-#include "tags.h"
+#include "pod_tags.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-void tags_append_name(StrBuf *tag_string, const char *name, size_t len)
+void pod_tags_append_name(StrBuf *tag_string, const char *name, size_t len)
 {
 	if (tag_string->len)
 		sb_putc(tag_string, ',');
@@ -27,7 +27,7 @@ void tags_append_name(StrBuf *tag_string, const char *name, size_t len)
 	sb_putc(tag_string, '"');
 }
 
-void tags_parse(const char *s, size_t len, StrList *names)
+void pod_tags_parse(const char *s, size_t len, StrList *names)
 {
 	StrBuf name = STRBUF_INIT;
 	size_t i = 0;
@@ -78,7 +78,7 @@ static bool is_word(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-void tags_slugify(const char *name, size_t len, StrBuf *slug)
+void pod_tags_slugify(const char *name, size_t len, StrBuf *slug)
 {
 	utf8proc_uint8_t *decomposed = NULL;
 	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)name, (utf8proc_ssize_t)len, &decomposed,

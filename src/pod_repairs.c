@@ -1,4 +1,4 @@
-#include "repairs.h"
+#include "pod_repairs.h"
 
 #include "log.h"
 
@@ -14,53 +14,53 @@ static int named(const DbColumns *columns, const char *name)
 	return db_column_index(columns, name, strlen(name));
 }
 
-static RepairResult repair_meeting(Repairs *r, const DbColumns *columns, DbValue *values, uint64_t row)
+static PodRepairResult repair_meeting(PodRepairs *r, const DbColumns *columns, DbValue *values, uint64_t row)
 {
 	int start = named(columns, "start_at"), until = named(columns, "recurring_until");
 	if (start < 0 || until < 0 || !values[start].data || !values[until].data || values[start].len < 10 ||
 	    values[until].len != 10 || memcmp(values[until].data, values[start].data, 10) >= 0)
-		return REPAIR_NONE;
+		return POD_REPAIR_NONE;
 	if (r->meetings_shown++ < REPAIRS_SHOWN)
 		log_info("  repaired meeting row %" PRIu64 ": recurring_until %.10s is before the start date %.10s; "
 		         "set to the start date", row, values[until].data, values[start].data);
 	values[until].data = values[start].data; /* the date part of the UTC datetime */
 	values[until].len = 10;
-	return REPAIR_CHANGED;
+	return POD_REPAIR_CHANGED;
 }
 
-static RepairResult repair_video_to_delete(Repairs *r, const DbColumns *columns, DbValue *values, uint64_t row)
+static PodRepairResult repair_video_to_delete(PodRepairs *r, const DbColumns *columns, DbValue *values, uint64_t row)
 {
 	int id = named(columns, "id"), date = named(columns, "date_deletion");
 	if (id < 0 || date < 0 || !values[id].data || !values[date].data)
-		return REPAIR_NONE;
+		return POD_REPAIR_NONE;
 	size_t kept;
 	if (!strmap_get(&r->date_to_id, values[date].data, values[date].len, &kept)) {
 		char *copy = xstrndup(values[id].data, values[id].len);
 		strlist_add(&r->kept_ids, copy);
 		free(copy);
 		strmap_put(&r->date_to_id, values[date].data, values[date].len, r->kept_ids.count - 1);
-		return REPAIR_NONE;
+		return POD_REPAIR_NONE;
 	}
 	strmap_put(&r->merged_ids, values[id].data, values[id].len, kept);
 	if (r->merges_shown++ < REPAIRS_SHOWN)
 		log_info("  repaired video_videotodelete row %" PRIu64 ": id %.*s has the same date_deletion %.*s as "
 		         "id %s (unique in v4): merged into it", row, (int)values[id].len, values[id].data,
 		         (int)values[date].len, values[date].data, r->kept_ids.items[kept]);
-	return REPAIR_DROPPED;
+	return POD_REPAIR_DROPPED;
 }
 
-static RepairResult repair_video_to_delete_link(Repairs *r, const DbColumns *columns, DbValue *values)
+static PodRepairResult repair_video_to_delete_link(PodRepairs *r, const DbColumns *columns, DbValue *values)
 {
 	int todelete = named(columns, "videotodelete_id"), video = named(columns, "video_id");
 	if (todelete < 0 || video < 0 || !values[todelete].data || !values[video].data)
-		return REPAIR_NONE;
-	RepairResult result = REPAIR_NONE;
+		return POD_REPAIR_NONE;
+	PodRepairResult result = POD_REPAIR_NONE;
 	size_t kept;
 	if (strmap_get(&r->merged_ids, values[todelete].data, values[todelete].len, &kept)) {
 		const char *to = r->kept_ids.items[kept];
 		values[todelete].data = to;
 		values[todelete].len = strlen(to);
-		result = REPAIR_CHANGED;
+		result = POD_REPAIR_CHANGED;
 	}
 	/* a video linked to two merged rows would now be linked twice */
 	sb_reset(&r->scratch);
@@ -69,12 +69,12 @@ static RepairResult repair_video_to_delete_link(Repairs *r, const DbColumns *col
 	sb_append(&r->scratch, values[video].data, values[video].len);
 	size_t seen;
 	if (strmap_get(&r->links, r->scratch.data, r->scratch.len, &seen))
-		return REPAIR_DROPPED;
+		return POD_REPAIR_DROPPED;
 	strmap_put(&r->links, r->scratch.data, r->scratch.len, 1);
 	return result;
 }
 
-RepairResult repairs_apply(Repairs *repairs, const char *table, const DbColumns *columns, DbValue *values,
+PodRepairResult pod_repairs_apply(PodRepairs *repairs, const char *table, const DbColumns *columns, DbValue *values,
                            uint64_t row)
 {
 	if (!strcmp(table, "meeting"))
@@ -83,10 +83,10 @@ RepairResult repairs_apply(Repairs *repairs, const char *table, const DbColumns 
 		return repair_video_to_delete(repairs, columns, values, row);
 	if (!strcmp(table, "video_videotodelete_video"))
 		return repair_video_to_delete_link(repairs, columns, values);
-	return REPAIR_NONE;
+	return POD_REPAIR_NONE;
 }
 
-void repairs_free(Repairs *repairs)
+void pod_repairs_free(PodRepairs *repairs)
 {
 	strmap_free(&repairs->date_to_id);
 	strlist_free(&repairs->kept_ids);

@@ -8,28 +8,28 @@
  * parsed, once) and 4 bytes per name, memory grows with the number of
  * distinct tags (plus a sorted array of the ids of the tagged model).
  */
-#ifndef PODMIGRATE_TAG_IMPORT_H
-#define PODMIGRATE_TAG_IMPORT_H
+#ifndef PODMIGRATE_POD_TAG_IMPORT_H
+#define PODMIGRATE_POD_TAG_IMPORT_H
 
 #include "db.h"
 #include "json_reader.h"
 #include "pod_schema.h"
 #include "summary.h"
 
-typedef struct TagImport TagImport;
+typedef struct PodTagImport PodTagImport;
 
 /* Reads the ids of the tagged model in the target; NULL on error. */
-TagImport *tag_import_begin(Db *db, const PodTagSource *source, TableSummary *summary);
-bool tag_import_row(TagImport *ti, const JsonField *fields, size_t count, uint64_t row);
+PodTagImport *pod_tag_import_begin(Db *db, const PodTagSource *source, TableSummary *summary);
+bool pod_tag_import_row(PodTagImport *ti, const JsonField *fields, size_t count, uint64_t row);
 /* Writes the difference (relations deleted before tags), moves the sequences and frees; false on error. */
-bool tag_import_end(TagImport *ti);
-void tag_import_abort(TagImport *ti);
+bool pod_tag_import_end(PodTagImport *ti);
+void pod_tag_import_abort(PodTagImport *ti);
 
 /*
  * After links were left out (their object was, for a dangling reference):
  * each tag's count becomes the links left, and a tag left with none is
  * deleted, as tagulous does when a count drops to 0 (unless protected).
  */
-bool tag_import_recount(Db *db, const PodTagSource *source);
+bool pod_tag_import_recount(Db *db, const PodTagSource *source);
 
 #endif

@@ -1,9 +1,9 @@
-#include "tag_import.h"
+#include "pod_tag_import.h"
 
 #include "log.h"
 #include "strmap.h"
 #include "table_sync.h"
-#include "tags.h"
+#include "pod_tags.h"
 #include "values.h"
 
 #include <inttypes.h>
@@ -22,7 +22,7 @@ typedef struct Tag {
 	int64_t count;
 } Tag;
 
-struct TagImport {
+struct PodTagImport {
 	Db *db;
 	const PodTagSource *source;
 	TableSummary *summary;
@@ -58,7 +58,7 @@ struct TagImport {
 
 static bool collect_id(void *ctx, const DbValue *values, size_t ncols)
 {
-	TagImport *ti = ctx;
+	PodTagImport *ti = ctx;
 	(void)ncols;
 	if (!values[0].data)
 		return true;
@@ -77,9 +77,9 @@ static bool relation_columns(Db *db, const PodTagSource *source, DbColumns *out)
 	return db_pick_columns(db, source->relation_table, wanted, 3, out);
 }
 
-TagImport *tag_import_begin(Db *db, const PodTagSource *source, TableSummary *summary)
+PodTagImport *pod_tag_import_begin(Db *db, const PodTagSource *source, TableSummary *summary)
 {
-	TagImport *ti = xmalloc(sizeof(*ti));
+	PodTagImport *ti = xmalloc(sizeof(*ti));
 	memset(ti, 0, sizeof(*ti));
 	ti->db = db;
 	ti->source = source;
@@ -95,14 +95,14 @@ TagImport *tag_import_begin(Db *db, const PodTagSource *source, TableSummary *su
 		memset(ti->object_seen, 0, ti->object_count + 1);
 	}
 	if (!ok) {
-		tag_import_abort(ti);
+		pod_tag_import_abort(ti);
 		return NULL;
 	}
 	return ti;
 }
 
 /* Index of id in the sorted ids, or -1. */
-static ssize_t find_object(const TagImport *ti, int64_t id)
+static ssize_t find_object(const PodTagImport *ti, int64_t id)
 {
 	size_t lo = 0, hi = ti->object_count;
 	while (lo < hi) {
@@ -115,7 +115,7 @@ static ssize_t find_object(const TagImport *ti, int64_t id)
 	return lo < ti->object_count && ti->object_ids[lo] == id ? (ssize_t)lo : -1;
 }
 
-static void note_skipped(TagImport *ti, const char *id, size_t len)
+static void note_skipped(PodTagImport *ti, const char *id, size_t len)
 {
 	if (ti->skipped_objects++ < SKIPPED_IDS_SHOWN) {
 		if (ti->skipped_ids.len)
@@ -128,7 +128,7 @@ static void note_skipped(TagImport *ti, const char *id, size_t len)
  * Whether a row's object takes tags: not when the target lacks it (noted
  * and skipped), nor for a second row of the same object (*failed, logged).
  */
-static bool object_takes_tags(TagImport *ti, const struct TagRow *r, bool *failed)
+static bool object_takes_tags(PodTagImport *ti, const struct TagRow *r, bool *failed)
 {
 	char id_text[24];
 	snprintf(id_text, sizeof(id_text), "%" PRId64, r->object_id);
@@ -153,7 +153,7 @@ static bool object_takes_tags(TagImport *ti, const struct TagRow *r, bool *faile
  * it (the first spelling names the tag), else it makes a new tag. The keys
  * are asked of the engine all at once (MariaDB computes them).
  */
-static bool assign_tags(TagImport *ti)
+static bool assign_tags(PodTagImport *ti)
 {
 	StrList spellings = STRLIST_INIT, keys = STRLIST_INIT, names = STRLIST_INIT;
 	StrMap seen = {0};
@@ -164,7 +164,7 @@ static bool assign_tags(TagImport *ti)
 		if (!object_takes_tags(ti, &ti->rows[r], &failed))
 			continue; /* an absent object's names make no tag */
 		strlist_free(&names);
-		tags_parse(ti->text.data + ti->rows[r].offset, ti->rows[r].len, &names);
+		pod_tags_parse(ti->text.data + ti->rows[r].offset, ti->rows[r].len, &names);
 		ti->row_names[r] = (uint32_t)names.count;
 		for (size_t n = 0; n < names.count; n++) {
 			size_t spelling;
@@ -209,7 +209,7 @@ static bool assign_tags(TagImport *ti)
 	return ok;
 }
 
-bool tag_import_row(TagImport *ti, const JsonField *fields, size_t count, uint64_t row)
+bool pod_tag_import_row(PodTagImport *ti, const JsonField *fields, size_t count, uint64_t row)
 {
 	const JsonField *id = NULL, *names = NULL;
 	for (size_t i = 0; i < count; i++) {
@@ -253,7 +253,7 @@ static int compare_rows(const void *a, const void *b)
  * ("Python" and "python") making one relation.
  */
 typedef struct RelationCursor {
-	TagImport *ti;
+	PodTagImport *ti;
 	size_t next_row;        /* the row to open next */
 	size_t next_occurrence; /* in ti->occurrences */
 	uint32_t names_left;    /* of the open row */
@@ -266,14 +266,14 @@ typedef struct RelationCursor {
 static void relation_rewind(void *ctx)
 {
 	RelationCursor *c = ctx;
-	TagImport *ti = c->ti;
+	PodTagImport *ti = c->ti;
 	memset(c, 0, sizeof(*c));
 	c->ti = ti;
 }
 
 static bool relation_step(RelationCursor *c, size_t *tag)
 {
-	TagImport *ti = c->ti;
+	PodTagImport *ti = c->ti;
 	for (;;) {
 		while (c->names_left > 0) {
 			c->names_left--;
@@ -318,7 +318,7 @@ static bool relation_next(void *ctx, int64_t *id, DbValue *values)
 }
 
 /* Each tag's count: the objects that carry it. */
-static void count_relations(TagImport *ti)
+static void count_relations(PodTagImport *ti)
 {
 	RelationCursor c = {.ti = ti};
 	size_t tag;
@@ -343,7 +343,7 @@ static size_t numbered_base(const char *slug, size_t len)
  * name cut to 50; if taken, the name's slug cut to 45 plus "_N", N one more
  * than the highest number already used with that base.
  */
-static void make_slugs(TagImport *ti)
+static void make_slugs(PodTagImport *ti)
 {
 	StrMap used = {0};    /* slug -> 1 */
 	StrMap highest = {0}; /* base -> highest N used in "base_N" */
@@ -351,7 +351,7 @@ static void make_slugs(TagImport *ti)
 	for (size_t t = 0; t < ti->tag_count; t++) {
 		Tag *tag = &ti->tags[t];
 		sb_reset(&full);
-		tags_slugify(tag->name, tag->name_len, &full);
+		pod_tags_slugify(tag->name, tag->name_len, &full);
 		sb_reset(&slug);
 		sb_append(&slug, full.data, full.len < SLUG_MAX_LENGTH ? full.len : SLUG_MAX_LENGTH);
 		size_t dummy;
@@ -382,7 +382,7 @@ static void make_slugs(TagImport *ti)
 
 /* The tag rows, ids from 1 in order of first appearance. */
 typedef struct TagCursor {
-	TagImport *ti;
+	PodTagImport *ti;
 	size_t next;
 	char id_text[24], count_text[24];
 } TagCursor;
@@ -407,7 +407,7 @@ static bool tag_next(void *ctx, int64_t *id, DbValue *values)
 }
 
 /* Relations first, then tags: they are written in place, only where they differ. */
-static bool write_rows(TagImport *ti, SyncResult *relations, SyncResult *tags)
+static bool write_rows(PodTagImport *ti, SyncResult *relations, SyncResult *tags)
 {
 	static const char *const tag_columns[5] = {"id", "name", "slug", "count", "protected"};
 	DbColumns columns = {0};
@@ -424,7 +424,7 @@ static bool write_rows(TagImport *ti, SyncResult *relations, SyncResult *tags)
 	return ok;
 }
 
-bool tag_import_end(TagImport *ti)
+bool pod_tag_import_end(PodTagImport *ti)
 {
 	if (ti->row_count) /* an empty pseudo-table has no array at all */
 		qsort(ti->rows, ti->row_count, sizeof(*ti->rows), compare_rows);
@@ -448,11 +448,11 @@ bool tag_import_end(TagImport *ti)
 		         ti->source->table, "", tags.kept, relations.kept, tags.inserted, tags.deleted,
 		         relations.inserted, relations.deleted);
 	}
-	tag_import_abort(ti);
+	pod_tag_import_abort(ti);
 	return ok;
 }
 
-bool tag_import_recount(Db *db, const PodTagSource *source)
+bool pod_tag_import_recount(Db *db, const PodTagSource *source)
 {
 	StrBuf sql = STRBUF_INIT;
 	sb_puts(&sql, "UPDATE ");
@@ -483,7 +483,7 @@ bool tag_import_recount(Db *db, const PodTagSource *source)
 	return ok;
 }
 
-void tag_import_abort(TagImport *ti)
+void pod_tag_import_abort(PodTagImport *ti)
 {
 	if (!ti)
 		return;
