@@ -32,13 +32,14 @@ all: $(BUILD)/podmigrate
 $(BUILD)/podmigrate: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
-	$(CC) $(CFLAGS) -c -o $@ $<
+# -MMD -MP: each object's header dependencies, written beside it and read back below.
+$(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/obj:
 	mkdir -p $@
 
-$(BUILD)/unit_tests: $(UNIT_SRCS) $(LIB_OBJS) $(wildcard src/*.h)
+$(BUILD)/unit_tests: $(UNIT_SRCS) $(LIB_OBJS) $(wildcard src/*.h tests/unit/*.h)
 	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $(UNIT_SRCS) $(LIB_OBJS) $(LDLIBS)
 
 unit-test: $(BUILD)/unit_tests
@@ -63,6 +64,8 @@ demo: $(BUILD)/podmigrate
 
 clean:
 	rm -rf build
+
+-include $(OBJS:.o=.d)
 
 # The fuzzers' targets (make fuzz), when tests/fuzz is there.
 -include tests/fuzz/fuzz.mk

@@ -144,27 +144,6 @@ static bool parse_export_options(int argc, char **argv, ExportOptions *opts, int
 	return ok;
 }
 
-/* Refuses what is not a Pod v3.8 schema: wrong database, or already migrated to v4. */
-static bool check_pod_v3(const StrList *tables, bool force)
-{
-	const char *problem = NULL;
-	if (!strlist_contains(tables, "video_video"))
-		problem = "it has no video_video table";
-	else if (strlist_contains(tables, "video_tagulous_video_tags"))
-		problem = "it has Pod v4's tagulous tables (video_tagulous_video_tags): it is already a v4 database";
-	else if (!strlist_contains(tables, "tagging_taggeditem") || !strlist_contains(tables, "tagging_tag"))
-		problem = "it has no django-tagging tables (tagging_tag, tagging_taggeditem)";
-	if (!problem)
-		return true;
-	if (force) {
-		log_warn("the source does not look like a Pod v3.8 database: %s; exporting anyway (--force)", problem);
-		return true;
-	}
-	log_error("the source does not look like a Pod v3.8 database: %s. Check --db, or use --force to "
-	          "export anyway", problem);
-	return false;
-}
-
 static void show_progress(TableStream *ts)
 {
 	double now = clock_now();
@@ -274,7 +253,7 @@ static void flush_tag_row(TagStream *tags)
 	json_begin_object(w);
 	json_key(w, tags->source->id_column, strlen(tags->source->id_column));
 	json_number(w, tags->object_id.data, tags->object_id.len);
-	json_key(w, "tag_name", strlen("tag_name"));
+	json_key(w, POD_TAG_STRING_KEY, strlen(POD_TAG_STRING_KEY));
 	json_string(w, tags->tag_string.data, tags->tag_string.len); /* names validated when added */
 	json_end_object(w);
 	tags->ts.rows++;
@@ -415,7 +394,7 @@ int cmd_export(int argc, char **argv)
 	ExportTotals totals = {0};
 	AtomicFile out = {0};
 	bool to_stdout = strcmp(opts.output, "-") == 0;
-	bool ok = db_begin_snapshot(db) && db_list_tables(db, &present) && check_pod_v3(&present, opts.force);
+	bool ok = db_begin_snapshot(db) && db_list_tables(db, &present) && pod_check_v3(&present, opts.force);
 	if (ok && !to_stdout)
 		ok = atomic_file_open(&out, opts.output, S_IRUSR | S_IWUSR);
 	if (ok) {

@@ -269,25 +269,6 @@ static bool run_create_db(const ImportOptions *opts, const StrList *tables)
 	return false;
 }
 
-/* Refuses a target that is not a Pod v4 schema: wrong database, or still v3. */
-static bool check_pod_v4(const StrList *tables, bool force)
-{
-	const char *problem = NULL;
-	if (!strlist_contains(tables, "video_video"))
-		problem = tables->count == 0 ? "it has no tables (run Pod v4's 'make createDB' first)"
-		                             : "it has no video_video table";
-	else if (!strlist_contains(tables, "video_tagulous_video_tags"))
-		problem = "it has no tagulous tables (video_tagulous_video_tags): it is not a Pod v4 database";
-	if (!problem)
-		return true;
-	if (force) {
-		log_warn("the target does not look like a Pod v4 database: %s; importing anyway (--force)", problem);
-		return true;
-	}
-	log_error("the target does not look like a Pod v4 database: %s. Check --db, or use --force", problem);
-	return false;
-}
-
 static JsonValueKind value_kind_of(JsonValueType type)
 {
 	switch (type) {
@@ -669,7 +650,7 @@ static int import_into_target(ImportState *st, FILE *in)
 	for (size_t i = 0; i < st->target_tables.count; i++)
 		strmap_put(&st->target_index, st->target_tables.items[i], strlen(st->target_tables.items[i]), i);
 	double started = clock_now();
-	bool ok = check_pod_v4(&st->target_tables, opts->force) && db_begin(st->db) &&
+	bool ok = pod_check_v4(&st->target_tables, opts->force) && db_begin(st->db) &&
 	          db_defer_constraints(st->db) && import_file(st, in) &&
 	          integrity_remove_dangling(st->db, &st->written_tables, &st->target_tables, &st->rejects, opts->strict,
 	                                    &st->summary) &&

@@ -1,5 +1,7 @@
 #include "pod_schema.h"
 
+#include "log.h"
+
 #include <string.h>
 
 /*
@@ -153,6 +155,14 @@ const PodTagSource pod_tag_sources[] = {
 
 const size_t pod_tag_source_count = sizeof(pod_tag_sources) / sizeof(pod_tag_sources[0]);
 
+const PodTagSource *pod_tag_source_find(const char *table)
+{
+	for (size_t i = 0; i < pod_tag_source_count; i++)
+		if (strcmp(table, pod_tag_sources[i].table) == 0)
+			return &pod_tag_sources[i];
+	return NULL;
+}
+
 /* From the v4.0.3 models (tests/data/DIFF.md): the NOT NULL columns with a model default. */
 static const struct {
 	const char *table, *column, *value;
@@ -176,4 +186,44 @@ const char *pod_v4_dropped_column(const char *table, const char *column)
 	if (!strcmp(column, "tags") && (!strcmp(table, "video_video") || !strcmp(table, "recorder_recorder")))
 		return "v4 keeps tags in tagulous tables, built from the tag pseudo-tables";
 	return NULL;
+}
+
+/* Refuses what is not a Pod v3.8 schema: wrong database, or already migrated to v4. */
+bool pod_check_v3(const StrList *tables, bool force)
+{
+	const char *problem = NULL;
+	if (!strlist_contains(tables, "video_video"))
+		problem = "it has no video_video table";
+	else if (strlist_contains(tables, "video_tagulous_video_tags"))
+		problem = "it has Pod v4's tagulous tables (video_tagulous_video_tags): it is already a v4 database";
+	else if (!strlist_contains(tables, "tagging_taggeditem") || !strlist_contains(tables, "tagging_tag"))
+		problem = "it has no django-tagging tables (tagging_tag, tagging_taggeditem)";
+	if (!problem)
+		return true;
+	if (force) {
+		log_warn("the source does not look like a Pod v3.8 database: %s; exporting anyway (--force)", problem);
+		return true;
+	}
+	log_error("the source does not look like a Pod v3.8 database: %s. Check --db, or use --force to "
+	          "export anyway", problem);
+	return false;
+}
+
+/* Refuses a target that is not a Pod v4 schema: wrong database, or still v3. */
+bool pod_check_v4(const StrList *tables, bool force)
+{
+	const char *problem = NULL;
+	if (!strlist_contains(tables, "video_video"))
+		problem = tables->count == 0 ? "it has no tables (run Pod v4's 'make createDB' first)"
+		                             : "it has no video_video table";
+	else if (!strlist_contains(tables, "video_tagulous_video_tags"))
+		problem = "it has no tagulous tables (video_tagulous_video_tags): it is not a Pod v4 database";
+	if (!problem)
+		return true;
+	if (force) {
+		log_warn("the target does not look like a Pod v4 database: %s; importing anyway (--force)", problem);
+		return true;
+	}
+	log_error("the target does not look like a Pod v4 database: %s. Check --db, or use --force", problem);
+	return false;
 }

@@ -2,6 +2,9 @@
 #ifndef PODMIGRATE_POD_SCHEMA_H
 #define PODMIGRATE_POD_SCHEMA_H
 
+#include "strbuf.h"
+
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The tables of upstream's export list, in its order (tags pseudo-tables excluded). */
@@ -24,6 +27,19 @@ typedef struct PodTagSource {
 
 extern const PodTagSource pod_tag_sources[];
 extern const size_t pod_tag_source_count;
+
+/* The tag pseudo-table named table, or NULL. */
+const PodTagSource *pod_tag_source_find(const char *table);
+
+/* The key of a pseudo-table row that holds its object's tag string. */
+#define POD_TAG_STRING_KEY "tag_name"
+
+/*
+ * Whether the tables (a database's) look like the source or the target of
+ * the move: not, they log why and return false, unless force (then a warning).
+ */
+bool pod_check_v3(const StrList *tables, bool force);
+bool pod_check_v4(const StrList *tables, bool force);
 
 /*
  * The default a Pod v4 model declares for a NOT NULL column (Django writes

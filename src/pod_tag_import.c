@@ -215,13 +215,13 @@ bool pod_tag_import_row(PodTagImport *ti, const JsonField *fields, size_t count,
 	for (size_t i = 0; i < count; i++) {
 		if (!strcmp(fields[i].key, ti->source->id_column))
 			id = &fields[i];
-		else if (!strcmp(fields[i].key, "tag_name"))
+		else if (!strcmp(fields[i].key, POD_TAG_STRING_KEY))
 			names = &fields[i];
 	}
 	if (!id || id->type != JSON_NUMBER || !value_normalize_integer(id->text, id->len) || !names ||
 	    (names->type != JSON_STRING && names->type != JSON_NULL)) {
-		log_error("table %s, row %" PRIu64 ": expected {\"%s\": integer, \"tag_name\": string}",
-		          ti->source->table, row, ti->source->id_column);
+		log_error("table %s, row %" PRIu64 ": expected {\"%s\": integer, \"%s\": string}",
+		          ti->source->table, row, ti->source->id_column, POD_TAG_STRING_KEY);
 		return false;
 	}
 	if (names->type == JSON_STRING && memchr(names->text, '\0', names->len)) {
