@@ -1,5 +1,6 @@
 #include "json_writer.h"
 
+#include "log.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -244,4 +245,12 @@ void json_finish(JsonWriter *w)
 {
 	put_char(w, '\n');
 	json_writer_flush(w);
+}
+
+bool json_writer_ok(const JsonWriter *w)
+{
+	if (!w->error)
+		return true;
+	log_error("cannot write the output: %s", strerror(w->error));
+	return false;
 }

@@ -51,6 +51,8 @@ void json_null(JsonWriter *w);
 void json_finish(JsonWriter *w);
 /* Hands the buffered bytes to the FILE (the caller still checks ferror/fflush). */
 void json_writer_flush(JsonWriter *w);
+/* False, logged, once a write failed (a full disk): streams stop at once, not at the end. */
+bool json_writer_ok(const JsonWriter *w);
 
 /* A key rendered once ("name": with the writer's spacing) for json_key_prepared. */
 bool json_prepare_key(const JsonWriter *w, const char *key, size_t len, StrBuf *out);

@@ -1,5 +1,6 @@
 #include "log.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -70,6 +71,24 @@ void progress_clear(void)
 	fputs("\r\033[K", stderr);
 	fflush(stderr);
 	progress_visible = false;
+}
+
+void progress_start(TableProgress *p, const char *table)
+{
+	*p = (TableProgress){.table = table, .started = clock_now()};
+	p->last_shown = p->started;
+}
+
+void progress_rows(TableProgress *p, uint64_t rows)
+{
+	if (rows % 8192 != 0) /* the clock is read only now and then */
+		return;
+	double now = clock_now();
+	if (now - p->last_shown < 0.5)
+		return;
+	p->last_shown = now;
+	double rate = (double)rows / (now - p->started > 0 ? now - p->started : 1);
+	progress_show("  %-45s %12" PRIu64 " rows  %10.0f rows/s", p->table, rows, rate);
 }
 
 double clock_now(void)

@@ -3,6 +3,7 @@
 #define PODMIGRATE_LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef enum {
 	LOG_DEBUG = 0,
@@ -31,6 +32,17 @@ const char *log_first_error(void);
 bool progress_enabled(void);
 void progress_show(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void progress_clear(void);
+
+/* The progress of one table: its rows so far and their rate, as export and import show it. */
+typedef struct TableProgress {
+	const char *table;
+	double started; /* clock_now() at progress_start */
+	double last_shown;
+} TableProgress;
+
+void progress_start(TableProgress *p, const char *table);
+/* Called per row: draws a line every 8192 rows, at most twice a second. */
+void progress_rows(TableProgress *p, uint64_t rows);
 
 /* Monotonic clock in seconds, for timings and rates. */
 double clock_now(void);

@@ -1,0 +1,30 @@
+/*
+ * The export's work: every table of Pod v3's list that the source has, then
+ * the tag pseudo-tables, streamed from the source's snapshot into one JSON
+ * object, table by table, with progress and a line per table.
+ */
+#ifndef PODMIGRATE_EXPORT_H
+#define PODMIGRATE_EXPORT_H
+
+#include "db.h"
+#include "json_writer.h"
+
+#include <stdint.h>
+
+typedef struct ExportTotals {
+	size_t tables;
+	uint64_t rows;
+	StrList absent; /* tables of the list the source lacks: owned, export_totals_free */
+} ExportTotals;
+
+/*
+ * Writes the whole document to w (present: the source's tables, read in the
+ * snapshot the caller began). False, logged, at the first failure: the
+ * output is then incomplete.
+ */
+bool export_run(Db *db, JsonWriter *w, const StrList *present, ExportTotals *totals);
+/* Tells which tables of the list were not there (normal for older sources). */
+void export_report_absent(const ExportTotals *totals);
+void export_totals_free(ExportTotals *totals);
+
+#endif
