@@ -187,6 +187,15 @@ void db_columns_add(DbColumns *columns, const char *name, const char *type, bool
 	column_limits_from_type(c);
 }
 
+void db_columns_add_copy(DbColumns *columns, const DbColumn *column)
+{
+	columns->items = xgrow(columns->items, columns->count, &columns->cap, sizeof(DbColumn));
+	DbColumn *c = &columns->items[columns->count++];
+	*c = *column;
+	c->name = xstrdup(column->name);
+	c->type = xstrdup(column->type);
+}
+
 int db_column_index(const DbColumns *columns, const char *name, size_t len)
 {
 	for (size_t i = 0; i < columns->count; i++)

@@ -196,6 +196,8 @@ bool db_pick_columns(Db *db, const char *table, const char *const *names, size_t
  */
 void db_columns_add(DbColumns *columns, const char *name, const char *type, bool not_null,
                     bool primary_key);
+/* Appends a copy of column (its strings copied: a DbColumns always owns its strings). */
+void db_columns_add_copy(DbColumns *columns, const DbColumn *column);
 /* Classifies a catalog type name the same way on every engine. */
 ColumnKind column_kind_from_type(const char *type);
 const char *column_kind_name(ColumnKind kind);

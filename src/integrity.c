@@ -98,10 +98,8 @@ static bool delete_keys(Db *db, const char *table, const char *pk, const StrList
 
 static TableSummary *summary_of(Summary *summary, const char *table)
 {
-	for (size_t i = 0; i < summary->count; i++)
-		if (!strcmp(summary->items[i].table, table))
-			return &summary->items[i];
-	return summary_add(summary, table);
+	TableSummary *t = summary_find(summary, table);
+	return t ? t : summary_add(summary, table);
 }
 
 /* What one pass of the check needs, and what it found. */

@@ -11,11 +11,19 @@
 
 TableSummary *summary_add(Summary *summary, const char *table)
 {
-	summary->items = xgrow(summary->items, summary->count, &summary->cap, sizeof(TableSummary));
-	TableSummary *t = &summary->items[summary->count++];
-	memset(t, 0, sizeof(*t));
-	t->table = xstrdup(table);
+	summary->items = xgrow(summary->items, summary->count, &summary->cap, sizeof(TableSummary *));
+	TableSummary *t = xmalloc(sizeof(*t)); /* apart, so that it stays where it is */
+	*t = (TableSummary){.table = xstrdup(table)};
+	summary->items[summary->count++] = t;
 	return t;
+}
+
+TableSummary *summary_find(const Summary *summary, const char *table)
+{
+	for (size_t i = 0; i < summary->count; i++)
+		if (!strcmp(summary->items[i]->table, table))
+			return summary->items[i];
+	return NULL;
 }
 
 void summary_print(const Summary *summary)
@@ -26,7 +34,7 @@ void summary_print(const Summary *summary)
 	         "seconds");
 	StrBuf shown = STRBUF_INIT; /* a table name from the file may hold any byte */
 	for (size_t i = 0; i < summary->count; i++) {
-		const TableSummary *t = &summary->items[i];
+		const TableSummary *t = summary->items[i];
 		sb_reset(&shown);
 		utf8_append_visible(&shown, t->table, strlen(t->table), 100);
 		if (t->folded) {
@@ -58,8 +66,10 @@ void summary_print(const Summary *summary)
 
 void summary_free(Summary *summary)
 {
-	for (size_t i = 0; i < summary->count; i++)
-		free(summary->items[i].table);
+	for (size_t i = 0; i < summary->count; i++) {
+		free(summary->items[i]->table);
+		free(summary->items[i]);
+	}
 	free(summary->items);
 	*summary = (Summary){0};
 }

@@ -17,13 +17,16 @@ typedef struct TableSummary {
 	bool folded;      /* shown in one line with the other folded tables, not alone */
 } TableSummary;
 
+/* Owns its rows; each stays at its address until summary_free. */
 typedef struct Summary {
-	TableSummary *items;
+	TableSummary **items;
 	size_t count, cap;
 } Summary;
 
-/* Adds a row for table and returns it (valid until the next add). */
+/* Adds a row for table and returns it. */
 TableSummary *summary_add(Summary *summary, const char *table);
+/* The row of table, or NULL. */
+TableSummary *summary_find(const Summary *summary, const char *table);
 void summary_print(const Summary *summary);
 void summary_free(Summary *summary);
 

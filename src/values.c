@@ -369,17 +369,17 @@ static bool integer_fits(const DbColumn *column, const char *s, size_t len, cons
 	return true;
 }
 
-bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *text, size_t len,
+bool value_from_json(const DbColumn *column, JsonValueType kind, const char *text, size_t len,
                      StrBuf *out, bool *is_null, const char **why)
 {
 	sb_reset(out);
-	*is_null = kind == JSON_VALUE_NULL;
+	*is_null = kind == JSON_NULL;
 	*why = NULL;
 	if (*is_null)
 		return true;
 	switch (column->kind) {
 	case COL_BOOL: {
-		int b = (kind == JSON_VALUE_BOOL || kind == JSON_VALUE_NUMBER || kind == JSON_VALUE_STRING)
+		int b = (kind == JSON_BOOL || kind == JSON_NUMBER || kind == JSON_STRING)
 		        ? value_parse_bool(text, len) : -1;
 		if (b < 0) {
 			*why = "not a boolean (true, false, 1 or 0)";
@@ -390,11 +390,11 @@ bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *tex
 	}
 	case COL_INT:
 	case COL_DURATION:
-		if (kind == JSON_VALUE_BOOL) { /* a boolean kept in an integer column */
+		if (kind == JSON_BOOL) { /* a boolean kept in an integer column */
 			sb_putc(out, text[0] == 't' ? '1' : '0');
 			return true;
 		}
-		if (kind != JSON_VALUE_NUMBER && kind != JSON_VALUE_STRING) {
+		if (kind != JSON_NUMBER && kind != JSON_STRING) {
 			*why = "not a whole number";
 			return false;
 		}
@@ -404,7 +404,7 @@ bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *tex
 		return true;
 	case COL_FLOAT:
 	case COL_DECIMAL:
-		if ((kind != JSON_VALUE_NUMBER && kind != JSON_VALUE_STRING) || !json_number_syntax(text, len)) {
+		if ((kind != JSON_NUMBER && kind != JSON_STRING) || !json_number_syntax(text, len)) {
 			*why = "not a number";
 			return false;
 		}
@@ -419,7 +419,7 @@ bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *tex
 			: column->kind == COL_DATE   ? value_normalize_date
 			: column->kind == COL_TIME   ? value_normalize_time
 			                             : value_normalize_uuid;
-		if (kind != JSON_VALUE_STRING || !normalize(text, len, out)) {
+		if (kind != JSON_STRING || !normalize(text, len, out)) {
 			*why = column->kind == COL_DATETIME ? "not a datetime (YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM])"
 			       : column->kind == COL_DATE   ? "not a date (YYYY-MM-DD)"
 			       : column->kind == COL_TIME   ? "not a time (HH:MM:SS[.ffffff])"
@@ -433,11 +433,11 @@ bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *tex
 		sb_append(out, text, len);
 		return true;
 	default:
-		if (kind == JSON_VALUE_BOOL) {
+		if (kind == JSON_BOOL) {
 			*why = "not a text value";
 			return false;
 		}
-		if (kind == JSON_VALUE_RAW) {
+		if (kind == JSON_RAW) {
 			*why = "a JSON object or array, in a column that is not JSON";
 			return false;
 		}
@@ -446,7 +446,7 @@ bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *tex
 		 * upstream's export writes the dashed form: 36 characters that would
 		 * not fit.
 		 */
-		if (kind == JSON_VALUE_STRING && len == 36 && text[8] == '-' && text[13] == '-' &&
+		if (kind == JSON_STRING && len == 36 && text[8] == '-' && text[13] == '-' &&
 		    strcmp(column->type, "char(32)") == 0 && value_normalize_uuid(text, len, out))
 			return true;
 		sb_reset(out);

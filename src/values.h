@@ -7,6 +7,7 @@
 #define PODMIGRATE_VALUES_H
 
 #include "db.h"
+#include "json_reader.h"
 #include "json_writer.h"
 #include "strbuf.h"
 
@@ -17,15 +18,6 @@
  */
 bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrBuf *scratch, const char **why);
 
-/* How a value was written in the JSON file (what json_reader reports). */
-typedef enum {
-	JSON_VALUE_NULL,
-	JSON_VALUE_BOOL,   /* text "true" or "false" */
-	JSON_VALUE_NUMBER, /* text: the number as written */
-	JSON_VALUE_STRING, /* text: unescaped UTF-8, may hold NUL */
-	JSON_VALUE_RAW,    /* text: a nested object or array as compact JSON */
-} JsonValueKind;
-
 /*
  * Converts a value of the JSON file to the canonical text of the target
  * column's kind (booleans "1"/"0", UTC datetimes, 32-hex uuids, integer
@@ -34,7 +26,7 @@ typedef enum {
  * dashed or plain uuids, JSON columns as text or nested JSON. Sets *is_null
  * for SQL NULL. On a value that does not fit, returns false with *why.
  */
-bool value_from_json(const DbColumn *column, JsonValueKind kind, const char *text, size_t len,
+bool value_from_json(const DbColumn *column, JsonValueType type, const char *text, size_t len,
                      StrBuf *out, bool *is_null, const char **why);
 
 /* Normalizers, exposed for the tests. Each appends to out or returns false. */

@@ -90,14 +90,10 @@ static void check_field(Run *run, const JsonField *f, size_t index)
 	if (f->type == JSON_NUMBER)
 		FUZZ_ASSERT(f->len > 0);
 
-	static const JsonValueKind kinds[] = {
-		[JSON_NULL] = JSON_VALUE_NULL, [JSON_BOOL] = JSON_VALUE_BOOL, [JSON_NUMBER] = JSON_VALUE_NUMBER,
-		[JSON_STRING] = JSON_VALUE_STRING, [JSON_RAW] = JSON_VALUE_RAW,
-	};
 	const DbColumn *column = &columns[(index + run->param) % NCOLUMNS];
 	bool is_null;
 	const char *why;
-	bool ok = value_from_json(column, kinds[f->type], f->text, f->len, &run->out, &is_null, &why);
+	bool ok = value_from_json(column, f->type, f->text, f->len, &run->out, &is_null, &why);
 	FUZZ_ASSERT(ok == (why == NULL));
 	FUZZ_ASSERT(!ok || is_null == (f->type == JSON_NULL));
 	if (ok && !is_null && column->kind == COL_BOOL)

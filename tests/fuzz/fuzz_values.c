@@ -105,7 +105,7 @@ static void check_normalisers(const char *s, size_t n)
 	FUZZ_ASSERT(b >= -1 && b <= 1);
 }
 
-static void check_from_json(const DbColumn *column, JsonValueKind kind, const char *text, size_t len)
+static void check_from_json(const DbColumn *column, JsonValueType kind, const char *text, size_t len)
 {
 	StrBuf out = STRBUF_INIT;
 	bool is_null = false;
@@ -113,7 +113,7 @@ static void check_from_json(const DbColumn *column, JsonValueKind kind, const ch
 	bool ok = value_from_json(column, kind, text, len, &out, &is_null, &why);
 	FUZZ_ASSERT(ok == (why == NULL));
 	if (ok) {
-		FUZZ_ASSERT(is_null == (kind == JSON_VALUE_NULL));
+		FUZZ_ASSERT(is_null == (kind == JSON_NULL));
 		if (!is_null)
 			check_canonical(column->kind, &out);
 	}
@@ -132,12 +132,8 @@ static bool read_back_row(void *ctx, const JsonField *fields, size_t count)
 {
 	ReadBack *rb = ctx;
 	FUZZ_ASSERT(count == 1 && strcmp(fields[0].key, "c") == 0);
-	static const JsonValueKind kinds[] = {
-		[JSON_NULL] = JSON_VALUE_NULL, [JSON_BOOL] = JSON_VALUE_BOOL, [JSON_NUMBER] = JSON_VALUE_NUMBER,
-		[JSON_STRING] = JSON_VALUE_STRING, [JSON_RAW] = JSON_VALUE_RAW,
-	};
 	const char *why;
-	rb->converted = value_from_json(rb->column, kinds[fields[0].type], fields[0].text, fields[0].len,
+	rb->converted = value_from_json(rb->column, fields[0].type, fields[0].text, fields[0].len,
 	                                &rb->value, &rb->is_null, &why);
 	rb->rows++;
 	return true;
@@ -248,11 +244,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* every column against every JSON kind, text as the reader gives it for that kind */
 	for (size_t c = 0; c < NKINDS + NEXTRA; c++) {
 		const DbColumn *column = c < NKINDS ? &kind_columns[c] : &extra_columns[c - NKINDS];
-		check_from_json(column, JSON_VALUE_NULL, NULL, 0);
-		check_from_json(column, JSON_VALUE_BOOL, mode & 1 ? "true" : "false", mode & 1 ? 4 : 5);
-		check_from_json(column, JSON_VALUE_NUMBER, terminated, size);
-		check_from_json(column, JSON_VALUE_STRING, terminated, size);
-		check_from_json(column, JSON_VALUE_RAW, terminated, size);
+		check_from_json(column, JSON_NULL, NULL, 0);
+		check_from_json(column, JSON_BOOL, mode & 1 ? "true" : "false", mode & 1 ? 4 : 5);
+		check_from_json(column, JSON_NUMBER, terminated, size);
+		check_from_json(column, JSON_STRING, terminated, size);
+		check_from_json(column, JSON_RAW, terminated, size);
 	}
 
 	ColumnKind kind = (ColumnKind)(mode % (NKINDS + 1));
