@@ -4,6 +4,8 @@
 #include "log.h"
 #include "strbuf.h"
 
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,4 +63,28 @@ char *cli_take_db_url(char *arg)
 	char *copy = xstrdup(arg);
 	db_url_hide_in_place(arg);
 	return copy;
+}
+
+char *cli_db_url_from_env(void)
+{
+	const char *env_url = getenv("PODMIGRATE_DB");
+	return env_url ? xstrdup(env_url) : NULL;
+}
+
+void cli_usage_hint(const char *command)
+{
+	fprintf(stderr, "Try 'podmigrate %s --help'.\n", command);
+}
+
+bool cli_options_done(const char *command, int argc, char **argv, const char *db_url)
+{
+	if (optind < argc) {
+		log_error("unexpected argument '%s' (try 'podmigrate %s --help')", argv[optind], command);
+		return false;
+	}
+	if (!db_url || !*db_url) {
+		log_error("--db URL is required (try 'podmigrate %s --help')", command);
+		return false;
+	}
+	return true;
 }

@@ -26,6 +26,13 @@ bool cli_stop_requested(void);
  */
 char *cli_take_db_url(char *arg);
 
+/* The --db default: PODMIGRATE_DB, as an owned copy, or NULL. */
+char *cli_db_url_from_env(void);
+/* After a bad option (getopt said which): "Try 'podmigrate COMMAND --help'." */
+void cli_usage_hint(const char *command);
+/* After getopt: no argument left over and a --db given; false (logged) is a usage error. */
+bool cli_options_done(const char *command, int argc, char **argv, const char *db_url);
+
 /* Parses a whole non-negative number for an option; logs and returns false if invalid. */
 bool cli_parse_count(const char *option, const char *text, int max, int *value);
 

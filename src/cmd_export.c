@@ -74,8 +74,7 @@ static bool parse_export_options(int argc, char **argv, ExportOptions *opts, int
 		{NULL, 0, NULL, 0},
 	};
 	*opts = (ExportOptions){.output = DEFAULT_OUTPUT};
-	const char *env_url = getenv("PODMIGRATE_DB");
-	opts->db_url = env_url ? xstrdup(env_url) : NULL;
+	opts->db_url = cli_db_url_from_env();
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "o:vqh", long_options, NULL)) != -1) {
@@ -97,21 +96,14 @@ static bool parse_export_options(int argc, char **argv, ExportOptions *opts, int
 		case 'q': log_set_level(LOG_QUIET); break;
 		case 'h': export_usage(stdout); *exit_code = EXIT_OK; return false;
 		default:
-			fputs("Try 'podmigrate export --help'.\n", stderr);
+			cli_usage_hint("export");
 			*exit_code = EXIT_USAGE;
 			return false;
 		}
 	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (try 'podmigrate export --help')", argv[optind]);
-		*exit_code = EXIT_USAGE;
+	*exit_code = EXIT_USAGE;
+	if (!cli_options_done("export", argc, argv, opts->db_url))
 		return false;
-	}
-	if (!opts->db_url || !*opts->db_url) {
-		log_error("--db URL is required (try 'podmigrate export --help')");
-		*exit_code = EXIT_USAGE;
-		return false;
-	}
 	DbUrl url; /* a malformed URL is a usage error, found before connecting */
 	bool ok = db_url_parse(opts->db_url, &url);
 	if (ok && url.engine == DB_ENGINE_SQLITE && strcmp(opts->output, "-") != 0 && same_file(opts->output, url.path)) {
@@ -119,7 +111,6 @@ static bool parse_export_options(int argc, char **argv, ExportOptions *opts, int
 		ok = false;
 	}
 	db_url_free(&url);
-	*exit_code = EXIT_USAGE;
 	return ok;
 }
 

@@ -122,8 +122,7 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		{NULL, 0, NULL, 0},
 	};
 	*opts = (ImportOptions){.input = DEFAULT_INPUT, .pod_dir = ".", .createdb_command = "make createDB"};
-	const char *env_url = getenv("PODMIGRATE_DB");
-	opts->db_url = env_url ? xstrdup(env_url) : NULL;
+	opts->db_url = cli_db_url_from_env();
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, "i:vqh", long_options, NULL)) != -1) {
@@ -145,20 +144,14 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		case 'q': log_set_level(LOG_QUIET); break;
 		case 'h': import_usage(stdout); *exit_code = EXIT_OK; return false;
 		default:
-			fputs("Try 'podmigrate import --help'.\n", stderr);
+			cli_usage_hint("import");
 			*exit_code = EXIT_USAGE;
 			return false;
 		}
 	}
 	*exit_code = EXIT_USAGE;
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (try 'podmigrate import --help')", argv[optind]);
+	if (!cli_options_done("import", argc, argv, opts->db_url))
 		return false;
-	}
-	if (!opts->db_url || !*opts->db_url) {
-		log_error("--db URL is required (try 'podmigrate import --help')");
-		return false;
-	}
 	DbUrl url;
 	bool ok = db_url_parse(opts->db_url, &url);
 	ok = ok && check_reject_path(opts, &url);

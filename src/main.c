@@ -30,6 +30,15 @@ static void main_usage(FILE *out)
 	      out);
 }
 
+/* The commands: a new one is a cmd_NAME.c file and a line here. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{"export", cmd_export},
+	{"import", cmd_import},
+};
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -45,10 +54,9 @@ int main(int argc, char **argv)
 		printf("podmigrate %s\n", PODMIGRATE_VERSION);
 		return EXIT_OK;
 	}
-	if (!strcmp(command, "export"))
-		return cmd_export(argc - 1, argv + 1);
-	if (!strcmp(command, "import"))
-		return cmd_import(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(command, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
 	log_error("unknown command '%s' (try 'podmigrate --help')", command);
 	return EXIT_USAGE;
 }

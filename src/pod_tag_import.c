@@ -62,10 +62,7 @@ static bool collect_id(void *ctx, const DbValue *values, size_t ncols)
 	(void)ncols;
 	if (!values[0].data)
 		return true;
-	if (ti->object_count == ti->object_cap) {
-		ti->object_cap = ti->object_cap ? ti->object_cap * 2 : 1024;
-		ti->object_ids = xrealloc(ti->object_ids, ti->object_cap * sizeof(int64_t));
-	}
+	ti->object_ids = xgrow(ti->object_ids, ti->object_count, &ti->object_cap, sizeof(int64_t));
 	ti->object_ids[ti->object_count++] = strtoll(values[0].data, NULL, 10);
 	return true;
 }
@@ -174,10 +171,7 @@ static bool assign_tags(PodTagImport *ti)
 				strmap_put(&seen, name, strlen(name), spelling);
 				strlist_add(&spellings, name);
 			}
-			if (ti->occurrence_count == ti->occurrence_cap) {
-				ti->occurrence_cap = ti->occurrence_cap ? ti->occurrence_cap * 2 : 4096;
-				ti->occurrences = xrealloc(ti->occurrences, ti->occurrence_cap * sizeof(uint32_t));
-			}
+			ti->occurrences = xgrow(ti->occurrences, ti->occurrence_count, &ti->occurrence_cap, sizeof(uint32_t));
 			ti->occurrences[ti->occurrence_count++] = (uint32_t)spelling;
 		}
 	}
@@ -193,10 +187,7 @@ static bool assign_tags(PodTagImport *ti)
 		const char *name = spellings.items[i], *key = keys.items[i];
 		size_t index;
 		if (!strmap_get(&ti->by_key, key, strlen(key), &index)) {
-			if (ti->tag_count == ti->tag_cap) {
-				ti->tag_cap = ti->tag_cap ? ti->tag_cap * 2 : 256;
-				ti->tags = xrealloc(ti->tags, ti->tag_cap * sizeof(Tag));
-			}
+			ti->tags = xgrow(ti->tags, ti->tag_count, &ti->tag_cap, sizeof(Tag));
 			index = ti->tag_count++;
 			ti->tags[index] = (Tag){xstrdup(name), strlen(name), NULL, 0, 0};
 			strmap_put(&ti->by_key, key, strlen(key), index);
@@ -228,10 +219,7 @@ bool pod_tag_import_row(PodTagImport *ti, const JsonField *fields, size_t count,
 		log_error("table %s, row %" PRIu64 ": a tag name holds a NUL character", ti->source->table, row);
 		return false;
 	}
-	if (ti->row_count == ti->row_cap) {
-		ti->row_cap = ti->row_cap ? ti->row_cap * 2 : 1024;
-		ti->rows = xrealloc(ti->rows, ti->row_cap * sizeof(*ti->rows));
-	}
+	ti->rows = xgrow(ti->rows, ti->row_count, &ti->row_cap, sizeof(*ti->rows));
 	size_t len = names->type == JSON_STRING ? names->len : 0;
 	ti->rows[ti->row_count++] = (struct TagRow){strtoll(id->text, NULL, 10), row, ti->text.len, len};
 	sb_append(&ti->text, len ? names->text : "", len);
@@ -283,10 +271,7 @@ static bool relation_step(RelationCursor *c, size_t *tag)
 				repeated = ti->object_tags[k] == t;
 			if (repeated)
 				continue;
-			if (c->distinct == ti->object_tags_cap) {
-				ti->object_tags_cap = ti->object_tags_cap ? ti->object_tags_cap * 2 : 16;
-				ti->object_tags = xrealloc(ti->object_tags, ti->object_tags_cap * sizeof(size_t));
-			}
+			ti->object_tags = xgrow(ti->object_tags, c->distinct, &ti->object_tags_cap, sizeof(size_t));
 			ti->object_tags[c->distinct++] = t;
 			c->relation_id++;
 			*tag = t;

@@ -122,10 +122,7 @@ char *sb_steal(StrBuf *sb)
 
 void strlist_add(StrList *list, const char *s)
 {
-	if (list->count == list->cap) {
-		list->cap = list->cap ? list->cap * 2 : 16;
-		list->items = xrealloc(list->items, list->cap * sizeof(char *));
-	}
+	list->items = xgrow(list->items, list->count, &list->cap, sizeof(char *));
 	list->items[list->count++] = xstrdup(s);
 }
 
