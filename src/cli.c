@@ -10,42 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-volatile sig_atomic_t cli_interrupted;
-
-static void on_signal(int sig)
-{
-	if (cli_interrupted) {
-		/* a second Ctrl-C: stop at once (temporary files are hidden, never the target) */
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	cli_interrupted = sig;
-	static const char msg[] = "\npodmigrate: interrupted, stopping cleanly (press again to force)\n";
-	ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	(void)ignored;
-}
-
-void cli_install_signal_handlers(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN); /* a closed pipe is reported as a write error instead */
-}
-
-bool cli_stop_requested(void)
-{
-	if (!cli_interrupted)
-		return false;
-	log_error("interrupted by signal %d", (int)cli_interrupted);
-	return true;
-}
-
 bool cli_parse_count(const char *option, const char *text, int max, int *value)
 {
 	char *end;

@@ -2,7 +2,6 @@
 #ifndef PODMIGRATE_CLI_H
 #define PODMIGRATE_CLI_H
 
-#include <signal.h>
 #include <stdbool.h>
 
 #define PODMIGRATE_VERSION "0.1.0"
@@ -13,12 +12,6 @@ enum {
 	EXIT_USAGE = 2,
 	EXIT_REJECTED = 3, /* import completed, some rows were rejected */
 };
-
-/* Set by SIGINT/SIGTERM; long loops check it and stop cleanly. */
-extern volatile sig_atomic_t cli_interrupted;
-void cli_install_signal_handlers(void);
-/* True (and logged, as an error) once a stop signal came: loops then unwind. */
-bool cli_stop_requested(void);
 
 /*
  * The --db argument as an owned copy; the password is then overwritten in

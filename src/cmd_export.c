@@ -5,6 +5,7 @@
 #include "export.h"
 #include "log.h"
 #include "pod_schema.h"
+#include "stop.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -122,7 +123,7 @@ int cmd_export(int argc, char **argv)
 		free(opts.db_url);
 		return exit_code;
 	}
-	cli_install_signal_handlers();
+	stop_install_handlers();
 
 	double started = clock_now();
 	Db *db = db_open(opts.db_url, DB_OPEN_READ);

@@ -1,10 +1,11 @@
 /* podmigrate import: options, help, --createDB and the exit status; the work is in import.c. */
+#include "atomic_file.h"
 #include "cli.h"
 #include "db.h"
 #include "import.h"
 #include "log.h"
-#include "atomic_file.h"
 #include "reject_log.h"
+#include "stop.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -264,7 +265,7 @@ int cmd_import(int argc, char **argv)
 		free(opts.db_url);
 		return exit_code;
 	}
-	cli_install_signal_handlers();
+	stop_install_handlers();
 
 	FILE *in = strcmp(opts.input, "-") == 0 ? stdin : fopen(opts.input, "rb");
 	if (!in) {

@@ -1,10 +1,10 @@
 #include "export.h"
 
-#include "cli.h"
 #include "log.h"
 #include "pod_schema.h"
 #include "pod_tag_export.h"
 #include "row_writer.h"
+#include "stop.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -21,7 +21,7 @@ typedef struct TableStream {
 static bool write_table_row(void *ctx, const DbValue *values, size_t ncols)
 {
 	TableStream *ts = ctx;
-	if (cli_stop_requested() || !json_writer_ok(ts->w))
+	if (stop_requested() || !json_writer_ok(ts->w))
 		return false;
 	if (!row_writer_write(&ts->rw, ts->w, values, ncols, ts->rows + 1))
 		return false;

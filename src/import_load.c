@@ -6,9 +6,9 @@
  */
 #include "import_table.h"
 
-#include "cli.h"
 #include "log.h"
 #include "pod_schema.h"
+#include "stop.h"
 #include "utf8.h"
 #include "values.h"
 
@@ -208,7 +208,7 @@ static bool convert_row(ImportTable *t, const JsonField *fields, size_t count, u
 static bool load_row(ImportRun *run, ImportTable *t, const JsonField *fields, size_t count, uint64_t row)
 {
 	Load *l = t->state;
-	if (cli_stop_requested())
+	if (stop_requested())
 		return false;
 	if (!l->planned && !plan_columns(run, t, fields, count))
 		return false;

@@ -1,9 +1,9 @@
 #include "import_table.h"
 
-#include "cli.h"
 #include "log.h"
 #include "pod_schema.h"
 #include "pod_tag_import.h"
+#include "stop.h"
 #include "utf8.h"
 
 #include <inttypes.h>
@@ -116,7 +116,7 @@ void import_table_abandon(ImportRun *run)
 static bool on_table_begin(void *ctx, const char *table)
 {
 	ImportRun *run = ctx;
-	if (cli_stop_requested())
+	if (stop_requested())
 		return false;
 	ImportTable *t = xmalloc(sizeof(*t));
 	*t = (ImportTable){.kind = kind_of(run, table)};

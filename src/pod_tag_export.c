@@ -1,7 +1,7 @@
 #include "pod_tag_export.h"
 
-#include "cli.h"
 #include "pod_tags.h"
+#include "stop.h"
 #include "utf8.h"
 #include "values.h"
 
@@ -44,7 +44,7 @@ static bool add_tag_row(void *ctx, const DbValue *values, size_t ncols)
 {
 	TagStream *tags = ctx;
 	(void)ncols;
-	if (cli_stop_requested() || !json_writer_ok(tags->w))
+	if (stop_requested() || !json_writer_ok(tags->w))
 		return false;
 	const DbValue *id = &values[0], *name = &values[1];
 	if (!id->data || !value_normalize_integer(id->data, id->len) || !name->data) {

@@ -1,9 +1,9 @@
 #include "pod_tag_import.h"
 
 #include "log.h"
+#include "pod_tags.h"
 #include "strmap.h"
 #include "table_sync.h"
-#include "pod_tags.h"
 #include "values.h"
 
 #include <inttypes.h>
