@@ -142,3 +142,14 @@ void strlist_free(StrList *list)
 	list->items = NULL;
 	list->count = list->cap = 0;
 }
+
+void sb_append_double(StrBuf *sb, double value)
+{
+	char buf[40];
+	for (int precision = 15; precision <= 17; precision++) {
+		snprintf(buf, sizeof(buf), "%.*g", precision, value);
+		if (strtod(buf, NULL) == value)
+			break;
+	}
+	sb_puts(sb, buf);
+}

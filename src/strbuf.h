@@ -20,6 +20,8 @@ void sb_putc(StrBuf *sb, char c);
 void sb_printf(StrBuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Decimal text of v, without printf (hot path of every export). */
 void sb_append_int64(StrBuf *sb, long long v);
+/* The shortest decimal text that reads back as the same double (like Python's repr). */
+void sb_append_double(StrBuf *sb, double value);
 void sb_reset(StrBuf *sb);
 void sb_free(StrBuf *sb);
 /* Returns the buffer's string (never NULL) and leaves the buffer empty. */

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "db_common.h"
 #include "utf8.h"
 
 static bool digits_at(const char *s, size_t len, size_t pos, size_t count, int *value)
@@ -289,7 +288,7 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrB
 			*why = "not a finite number (JSON has no NaN or Infinity)";
 			return false;
 		}
-		format_double_shortest(canon, d);
+		sb_append_double(canon, d);
 		/* like Python, keep a float recognisable as one */
 		if (!strpbrk(canon->data, ".eEn"))
 			sb_puts(canon, ".0");

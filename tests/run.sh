@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test. For each BUILD_DIR: its C unit tests, then the integration tests
+# Runs every test. First the layering of src/ (tests/check_layers.py); then for each BUILD_DIR: its C unit tests, then the integration tests
 # (tests/test_*.py) against real SQLite, MariaDB and PostgreSQL. A release build (one
 # without AddressSanitizer) runs with MALLOC_PERTURB_ so that uninitialised heap memory
 # is garbage, not zero, and gets the valgrind memcheck pass (tests/test_valgrind.py).
@@ -51,6 +51,9 @@ set_build_env() { # BUILD: sets k (its kind) and buildenv (the environment its t
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+
+echo "== tests/check_layers.py (the include arrows of src/)"
+run_logged tests/check_layers.py python3 tests/check_layers.py
 
 for build in "${builds[@]}"; do
     set_build_env "$build"

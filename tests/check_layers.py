@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""The include arrows of src/ run only downwards (HACKING.md, "Layers").
+
+Each file of src/ belongs to a layer, by its name; a file may include the
+headers of its own layer and of the layers below, never above. Engine and
+parser libraries are reached from their one module only. A new file whose
+name fits no family fails the check: give it a layer here and in HACKING.md.
+Prints "layers: N passed, M failed" (one check per file).
+"""
+import os
+import re
+import sys
+
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
+
+# Lowest first. A name matches the first pattern that fits it.
+LAYERS = [
+    ("base", r"(strbuf|strmap|utf8|log|stop|atomic_file|json_reader|json_writer|db_url)"),
+    ("db", r"(db|db_backend|db_common|db_sqlite|db_pgsql|db_mysql)"),
+    ("rows", r"(values|row_writer|table_sync|integrity|reject_log|summary)"),
+    ("pod", r"pod_\w+"),
+    ("jobs", r"(import|export)(_\w+)?"),
+    ("commands", r"(cmd_\w+|cli|main)"),
+]
+
+# Private headers and libraries, and the only files that may include them.
+ONLY_FROM = {
+    "db_backend.h": r"db(_\w+)?\.[ch]",
+    "db_common.h": r"db(_\w+)?\.[ch]",
+    "libpq-fe.h": r"db_pgsql\.c",
+    "mysql.h": r"db_mysql\.c",
+    "sqlite3.h": r"db_sqlite\.c",
+    "yajl/yajl_parse.h": r"json_reader\.c",
+    "import_table.h": r"import(_\w+)?\.[ch]",
+}
+
+
+def layer_of(name):
+    stem = name.rsplit(".", 1)[0]
+    for rank, (_, pattern) in enumerate(LAYERS):
+        if re.fullmatch(pattern, stem):
+            return rank
+    return None
+
+
+def main():
+    passed = failed = 0
+    for name in sorted(os.listdir(SRC)):
+        if not name.endswith((".c", ".h")):
+            continue
+        problems = []
+        rank = layer_of(name)
+        if rank is None:
+            problems.append("belongs to no layer (tests/check_layers.py, HACKING.md)")
+        with open(os.path.join(SRC, name), encoding="utf-8") as f:
+            text = f.read()
+        for inc in re.findall(r'^#include [<"]([^>"]+)[>"]', text, re.M):
+            only = ONLY_FROM.get(inc)
+            if only and not re.fullmatch(only, name):
+                problems.append(f"includes {inc}, which only {only} may")
+            if inc.endswith(".h") and os.path.exists(os.path.join(SRC, inc)) and rank is not None:
+                other = layer_of(inc)
+                if other is not None and other > rank:
+                    problems.append(f"includes {inc} ({LAYERS[other][0]}) from below ({LAYERS[rank][0]})")
+        if problems:
+            failed += 1
+            for p in problems:
+                print(f"FAIL {name}: {p}")
+        else:
+            passed += 1
+    print(f"layers: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
