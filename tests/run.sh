@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test. First the layering of src/ (tests/check_layers.py); then for each
 # BUILD_DIR: its C unit tests, then the integration tests (tests/test_*.py) against real
-# SQLite, MariaDB and PostgreSQL. A release build (one without AddressSanitizer) runs with MALLOC_PERTURB_ so that uninitialised heap memory
-# is garbage, not zero, and gets the valgrind memcheck pass (tests/test_valgrind.py).
+# SQLite, MariaDB and PostgreSQL. A release build (one without AddressSanitizer) runs
+# with MALLOC_PERTURB_ so that uninitialised heap memory is garbage, not zero, and gets
+# the valgrind memcheck pass (tests/test_valgrind.py).
 # Then the fuzzers' smoke run, when tests/fuzz/run.sh exists.
 # Starts throwaway MariaDB/PostgreSQL servers (tests/servers.sh), once for the whole
 # run, unless PM_TEST_MYSQL_URL and PM_TEST_PG_URL are set.
