@@ -14,8 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define DEFAULT_OUTPUT "data_from_v3_to_v4/v3_exported_tables.json"
-
 typedef struct ExportOptions {
 	char *db_url; /* owned */
 	const char *output;
@@ -62,7 +60,7 @@ static void export_usage(FILE *out)
 		"  podmigrate export --db postgresql://pod@db.example.org/pod -o /tmp/pod.json\n"
 		"\n"
 		"Exit status: 0 done, 1 failed (no file written, any previous one kept), 2 usage.\n",
-		DEFAULT_OUTPUT);
+		POD_EXPORT_FILE);
 }
 
 static bool parse_export_options(int argc, char **argv, ExportOptions *opts, int *exit_code)
@@ -74,7 +72,7 @@ static bool parse_export_options(int argc, char **argv, ExportOptions *opts, int
 		{"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	*opts = (ExportOptions){.output = DEFAULT_OUTPUT};
+	*opts = (ExportOptions){.output = POD_EXPORT_FILE};
 	opts->db_url = cli_db_url_from_env();
 	optind = 1;
 	int c;

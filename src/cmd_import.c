@@ -4,6 +4,7 @@
 #include "db.h"
 #include "import.h"
 #include "log.h"
+#include "pod_schema.h"
 #include "reject_log.h"
 #include "stop.h"
 
@@ -13,8 +14,6 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define DEFAULT_INPUT "data_from_v3_to_v4/v3_exported_tables.json"
 
 typedef struct ImportOptions {
 	char *db_url; /* owned */
@@ -85,7 +84,7 @@ static void import_usage(FILE *out)
 		"\n"
 		"Exit status: 0 done, 1 failed (the database is unchanged), 2 usage,\n"
 		"3 done but rows were left out (see the reject file).\n",
-		DEFAULT_INPUT);
+		POD_EXPORT_FILE);
 }
 
 /* The reject file: --rejects, or the default next to the input (owned by the caller). */
@@ -122,7 +121,7 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		{"rejects", required_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
-	*opts = (ImportOptions){.input = DEFAULT_INPUT, .pod_dir = ".", .createdb_command = "make createDB"};
+	*opts = (ImportOptions){.input = POD_EXPORT_FILE, .pod_dir = ".", .createdb_command = "make createDB"};
 	opts->db_url = cli_db_url_from_env();
 	optind = 1;
 	int c;

@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Where upstream's export command writes its file, relative to where it runs (the default of both commands). */
+#define POD_EXPORT_FILE "data_from_v3_to_v4/v3_exported_tables.json"
+
 /* The tables of upstream's export list, in its order (tags pseudo-tables excluded). */
 extern const char *const pod_v3_tables[];
 extern const size_t pod_v3_table_count;
