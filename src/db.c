@@ -1,4 +1,4 @@
-#include "db.h"
+#include "db_backend.h"
 
 #include "log.h"
 
@@ -6,10 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Each backend allocates its own struct whose first member is a Db. */
-Db *db_sqlite_new(void);
-Db *db_pgsql_new(void);
-Db *db_mysql_new(void);
+/* Statements of a batched DELETE ... IN: well below every engine's statement size limit. */
+#define DELETE_BATCH 1000
+
+/* The backend of each engine db_url_parse knows: adding one is a row here and a db_<engine>.c. */
+static const DbOps *const engines[] = {
+	[DB_ENGINE_SQLITE] = &db_sqlite_ops,
+	[DB_ENGINE_PGSQL] = &db_pgsql_ops,
+	[DB_ENGINE_MYSQL] = &db_mysql_ops,
+};
 
 Db *db_open(const char *text, DbOpenMode mode)
 {
@@ -18,12 +23,10 @@ Db *db_open(const char *text, DbOpenMode mode)
 		db_url_free(&url);
 		return NULL;
 	}
-	Db *db;
-	switch (url.engine) {
-	case DB_ENGINE_SQLITE: db = db_sqlite_new(); break;
-	case DB_ENGINE_PGSQL: db = db_pgsql_new(); break;
-	default: db = db_mysql_new(); break;
-	}
+	const DbOps *ops = engines[url.engine];
+	Db *db = xmalloc(ops->db_size);
+	memset(db, 0, ops->db_size);
+	db->ops = ops;
 	db->display = xstrdup(url.redacted);
 	bool ok = db->ops->connect(db, &url, mode);
 	db_url_free(&url);
@@ -157,10 +160,7 @@ DbLoader *db_load_begin(Db *db, const char *table, const DbColumns *columns)
 
 bool db_load_row(DbLoader *loader, const DbValue *values)
 {
-	if (!loader->db->ops->load_row(loader, values))
-		return false;
-	loader->rows++;
-	return true;
+	return loader->db->ops->load_row(loader, values);
 }
 
 bool db_load_end(DbLoader *loader) { return loader->db->ops->load_end(loader); }
@@ -171,7 +171,6 @@ void db_loader_init(DbLoader *loader, Db *db, const char *table, const DbColumns
 	loader->db = db;
 	loader->table = xstrdup(table);
 	loader->columns = columns;
-	loader->rows = 0;
 }
 
 static void column_limits_from_type(DbColumn *c);
@@ -185,6 +184,15 @@ void db_columns_add(DbColumns *columns, const char *name, const char *type, bool
 	                .primary_key = primary_key};
 	c->kind = column_kind_from_type(c->type);
 	column_limits_from_type(c);
+}
+
+void db_columns_add_copy(DbColumns *columns, const DbColumn *column)
+{
+	columns->items = xgrow(columns->items, columns->count, &columns->cap, sizeof(DbColumn));
+	DbColumn *c = &columns->items[columns->count++];
+	*c = *column;
+	c->name = xstrdup(column->name);
+	c->type = xstrdup(column->type);
 }
 
 int db_column_index(const DbColumns *columns, const char *name, size_t len)
@@ -204,11 +212,8 @@ bool db_pick_columns(Db *db, const char *table, const char *const *names, size_t
 	for (size_t n = 0; n < count && ok; n++) {
 		int i = db_column_index(&all, names[n], strlen(names[n]));
 		ok = i >= 0;
-		if (ok) {
-			db_columns_add(out, all.items[i].name, all.items[i].type, all.items[i].not_null,
-			               all.items[i].primary_key);
-			out->items[out->count - 1].kind = all.items[i].kind;
-		}
+		if (ok)
+			db_columns_add_copy(out, &all.items[i]);
 		else
 			log_error("table %s has no column %s: is it Pod v4's?", table, names[n]);
 	}

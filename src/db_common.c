@@ -1,10 +1,10 @@
-#include "db_common.h"
+#include "db_backend.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void quote_with(StrBuf *sb, const char *text, char quote)
+void quote_doubling(StrBuf *sb, const char *text, char quote)
 {
 	sb_putc(sb, quote);
 	for (const char *p = text; *p; p++) {
@@ -15,9 +15,9 @@ static void quote_with(StrBuf *sb, const char *text, char quote)
 	sb_putc(sb, quote);
 }
 
-void quote_ident_double(StrBuf *sb, const char *name) { quote_with(sb, name, '"'); }
+void quote_ident_double(StrBuf *sb, const char *name) { quote_doubling(sb, name, '"'); }
 
-void quote_literal_standard(StrBuf *sb, const char *text) { quote_with(sb, text, '\''); }
+void quote_literal_standard(StrBuf *sb, const char *text) { quote_doubling(sb, text, '\''); }
 
 void format_double_shortest(StrBuf *sb, double value)
 {

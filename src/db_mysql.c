@@ -1,6 +1,5 @@
 /* MariaDB/MySQL backend (MariaDB Connector/C). Rows are streamed with mysql_use_result. */
-#include "db.h"
-#include "db_common.h"
+#include "db_backend.h"
 #include "log.h"
 
 #include <mysql.h>
@@ -166,28 +165,10 @@ static bool my_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
 	return ok;
 }
 
-static void my_quote_literal(StrBuf *sb, const char *text)
-{
-	/* NO_BACKSLASH_ESCAPES is set on every connection: doubling quotes is enough */
-	sb_putc(sb, '\'');
-	for (const char *p = text; *p; p++) {
-		if (*p == '\'')
-			sb_putc(sb, '\'');
-		sb_putc(sb, *p);
-	}
-	sb_putc(sb, '\'');
-}
+/* NO_BACKSLASH_ESCAPES is set on every connection: doubling quotes is enough */
+static void my_quote_literal(StrBuf *sb, const char *text) { quote_literal_standard(sb, text); }
 
-static void my_quote_ident(StrBuf *sb, const char *name)
-{
-	sb_putc(sb, '`');
-	for (const char *p = name; *p; p++) {
-		if (*p == '`')
-			sb_putc(sb, '`');
-		sb_putc(sb, *p);
-	}
-	sb_putc(sb, '`');
-}
+static void my_quote_ident(StrBuf *sb, const char *name) { quote_doubling(sb, name, '`'); }
 
 static bool my_list_tables(Db *db, StrList *tables)
 {
@@ -657,6 +638,7 @@ static bool my_load_end(DbLoader *loader)
 
 const DbOps db_mysql_ops = {
 	.engine_name = "MariaDB",
+	.db_size = sizeof(MysqlDb),
 	.connect = my_connect,
 	.close = my_close,
 	.exec = my_exec,
@@ -680,11 +662,3 @@ const DbOps db_mysql_ops = {
 	.load_end = my_load_end,
 	.load_abort = my_load_abort,
 };
-
-Db *db_mysql_new(void)
-{
-	MysqlDb *m = xmalloc(sizeof(*m));
-	memset(m, 0, sizeof(*m));
-	m->base.ops = &db_mysql_ops;
-	return &m->base;
-}

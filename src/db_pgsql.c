@@ -1,6 +1,5 @@
 /* PostgreSQL backend (libpq). Rows are streamed with COPY ... TO STDOUT. */
-#include "db.h"
-#include "db_common.h"
+#include "db_backend.h"
 #include "log.h"
 
 #include <libpq-fe.h>
@@ -797,6 +796,7 @@ static void pg_load_abort(DbLoader *loader)
 
 const DbOps db_pgsql_ops = {
 	.engine_name = "PostgreSQL",
+	.db_size = sizeof(PgDb),
 	.connect = pg_connect,
 	.close = pg_close,
 	.exec = pg_exec,
@@ -823,11 +823,3 @@ const DbOps db_pgsql_ops = {
 	.load_end = pg_load_end,
 	.load_abort = pg_load_abort,
 };
-
-Db *db_pgsql_new(void)
-{
-	PgDb *p = xmalloc(sizeof(*p));
-	memset(p, 0, sizeof(*p));
-	p->base.ops = &db_pgsql_ops;
-	return &p->base;
-}

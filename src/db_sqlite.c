@@ -1,6 +1,5 @@
 /* SQLite backend. */
-#include "db.h"
-#include "db_common.h"
+#include "db_backend.h"
 #include "log.h"
 
 #include <sqlite3.h>
@@ -365,6 +364,7 @@ static bool sqlite_load_end(DbLoader *loader)
 
 const DbOps db_sqlite_ops = {
 	.engine_name = "SQLite",
+	.db_size = sizeof(SqliteDb),
 	.connect = sqlite_connect,
 	.close = sqlite_close,
 	.exec = sqlite_exec,
@@ -388,11 +388,3 @@ const DbOps db_sqlite_ops = {
 	.load_end = sqlite_load_end,
 	.load_abort = sqlite_load_abort,
 };
-
-Db *db_sqlite_new(void)
-{
-	SqliteDb *s = xmalloc(sizeof(*s));
-	memset(s, 0, sizeof(*s));
-	s->base.ops = &db_sqlite_ops;
-	return &s->base;
-}

@@ -153,9 +153,9 @@ static bool delete_rows(Db *db, const Plan *p)
 	for (size_t i = 0; i < p->delete_count && ok; i += DELETE_BATCH) {
 		sb_reset(&sql);
 		sb_puts(&sql, "DELETE FROM ");
-		db->ops->quote_ident(&sql, p->table);
+		db_quote_ident(db, &sql, p->table);
 		sb_puts(&sql, " WHERE ");
-		db->ops->quote_ident(&sql, p->columns->items[0].name);
+		db_quote_ident(db, &sql, p->columns->items[0].name);
 		sb_puts(&sql, " IN (");
 		size_t end = i + DELETE_BATCH < p->delete_count ? i + DELETE_BATCH : p->delete_count;
 		for (size_t k = i; k < end; k++) {
@@ -201,12 +201,12 @@ bool table_sync(Db *db, const char *table, const DbColumns *columns, const SyncS
 	for (size_t c = 0; c < columns->count; c++) {
 		if (c)
 			sb_puts(&sql, ", ");
-		db->ops->select_expr(&sql, &columns->items[c]);
+		db_select_expr(db, &sql, &columns->items[c]);
 	}
 	sb_puts(&sql, " FROM ");
-	db->ops->quote_ident(&sql, table);
+	db_quote_ident(db, &sql, table);
 	sb_puts(&sql, " ORDER BY ");
-	db->ops->quote_ident(&sql, columns->items[0].name);
+	db_quote_ident(db, &sql, columns->items[0].name);
 
 	source->rewind(source->ctx);
 	advance_wanted(&p);
