@@ -112,6 +112,10 @@ bool db_query(Db *db, const char *sql, DbRowFn fn, void *ctx);
 bool db_delete_all(Db *db, const char *table);
 /* Empties tables (children first) that no other table references. */
 bool db_clear_tables(Db *db, const char *const *tables, size_t count);
+/* Deletes the rows whose column is one of keys (quoted as text literals), in batched statements. */
+bool db_delete_keys(Db *db, const char *table, const char *column, const StrList *keys);
+/* The same with integer keys. */
+bool db_delete_ids(Db *db, const char *table, const char *column, const int64_t *ids, size_t count);
 
 /* Transactions. */
 
@@ -144,6 +148,11 @@ void db_quote_literal(Db *db, StrBuf *sb, const char *text);
 void db_select_expr(Db *db, StrBuf *sb, const DbColumn *column);
 /* An expression sorting the column the same way on every engine (bytewise for text). */
 void db_order_expr(Db *db, StrBuf *sb, const DbColumn *column);
+/*
+ * Appends "SELECT e1, e2, ... FROM t": each column with db_select_expr, in
+ * order; the caller adds any alias, WHERE or ORDER BY.
+ */
+void db_append_select(Db *db, StrBuf *sql, const char *table, const DbColumns *columns);
 
 /* Writing. */
 

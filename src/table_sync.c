@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DELETE_BATCH 1000
-
 typedef struct Plan {
 	const char *table;
 	const DbColumns *columns;
@@ -148,26 +146,7 @@ static bool delete_rows(Db *db, const Plan *p)
 		return true;
 	if (p->delete_count == p->existing)
 		return db_clear_tables(db, &p->table, 1);
-	StrBuf sql = STRBUF_INIT;
-	bool ok = true;
-	for (size_t i = 0; i < p->delete_count && ok; i += DELETE_BATCH) {
-		sb_reset(&sql);
-		sb_puts(&sql, "DELETE FROM ");
-		db_quote_ident(db, &sql, p->table);
-		sb_puts(&sql, " WHERE ");
-		db_quote_ident(db, &sql, p->columns->items[0].name);
-		sb_puts(&sql, " IN (");
-		size_t end = i + DELETE_BATCH < p->delete_count ? i + DELETE_BATCH : p->delete_count;
-		for (size_t k = i; k < end; k++) {
-			if (k > i)
-				sb_putc(&sql, ',');
-			sb_append_int64(&sql, p->deletes[k]);
-		}
-		sb_putc(&sql, ')');
-		ok = db_exec(db, sql.data);
-	}
-	sb_free(&sql);
-	return ok;
+	return db_delete_ids(db, p->table, p->columns->items[0].name, p->deletes, p->delete_count);
 }
 
 static bool insert_rows(Db *db, Plan *p)
@@ -197,14 +176,7 @@ bool table_sync(Db *db, const char *table, const DbColumns *columns, const SyncS
 	Plan p = {.table = table, .columns = columns, .source = source, .result = result};
 	p.wanted = xmalloc(sizeof(DbValue) * columns->count);
 	StrBuf sql = STRBUF_INIT;
-	sb_puts(&sql, "SELECT ");
-	for (size_t c = 0; c < columns->count; c++) {
-		if (c)
-			sb_puts(&sql, ", ");
-		db_select_expr(db, &sql, &columns->items[c]);
-	}
-	sb_puts(&sql, " FROM ");
-	db_quote_ident(db, &sql, table);
+	db_append_select(db, &sql, table, columns);
 	sb_puts(&sql, " ORDER BY ");
 	db_quote_ident(db, &sql, columns->items[0].name);
 
