@@ -280,7 +280,7 @@ bool db_pick_columns(Db *db, const char *table, const char *const *names, size_t
 		if (ok)
 			db_columns_add_copy(out, &all.items[i]);
 		else
-			log_error("table %s has no column %s: is it Pod v4's?", table, names[n]);
+			log_error("table %s has no column %s", table, names[n]);
 	}
 	db_columns_free(&all);
 	return ok;

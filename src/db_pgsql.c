@@ -429,7 +429,7 @@ static bool pg_resume_foreign_keys(Db *db)
 
 static bool pg_begin_snapshot(Db *db)
 {
-	/* more sort memory: the tags are read sorted by object, 500 k rows and more */
+	/* more sort memory: big tables (500 k rows and more) are read sorted */
 	return pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL work_mem = '64MB'");
 }
 
@@ -503,7 +503,7 @@ static void clear_pending(PgDb *p)
 
 /*
  * setval is never rolled back: a dry run, a failure or a kill would leave
- * the sequence set from the file (lower than the ids v4 holds, the next
+ * the sequence set from the file (lower than the ids the table holds, the next
  * insert then failing). ALTER SEQUENCE ... RESTART is transactional since
  * PostgreSQL 10 (it gives the sequence a new file): it goes with the import's
  * transaction. Only the sequence's owner may; for anyone else setval is kept
@@ -561,7 +561,7 @@ static bool pg_iexact_key(Db *db, const char *name, size_t len,
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t step = utf8proc_iterate(s + i, n - i, &cp);
 		if (step <= 0) {
-			log_error("tag name '%.*s' is not valid UTF-8", (int)len, name);
+			log_error("name '%.*s' is not valid UTF-8", (int)len, name);
 			return false;
 		}
 		if (unicode)

@@ -15,9 +15,10 @@ typedef struct SqliteDb {
 static sqlite3 *conn_of(Db *db) { return ((SqliteDb *)db)->conn; }
 
 /*
- * Django registers this function on its SQLite connections, and Pod's meeting
- * table has a CHECK constraint calling it: without it the table cannot be
- * written. Datetimes are stored in UTC, so the date is the first 10 characters.
+ * Django registers this function on its SQLite connections, and a model's
+ * CHECK constraint (a datetime compared as a date) may call it: without it
+ * such a table cannot be written. Datetimes are stored in UTC, so the date
+ * is the first 10 characters.
  */
 static void django_datetime_cast_date(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
