@@ -559,14 +559,17 @@ static bool my_flush(MysqlLoader *l)
 	return true;
 }
 
+/* Where the row about to be buffered starts in statement (find_refused_row splits there). */
+static void note_row_start(MysqlLoader *l)
+{
+	l->row_starts = xgrow(l->row_starts, l->buffered, &l->row_starts_cap, sizeof(size_t));
+	l->row_starts[l->buffered] = l->statement.len;
+}
+
 /* One row in LOAD DATA's text format: tab-separated, \N for NULL, backslash escapes. */
 static bool load_data_row(MysqlLoader *l, const DbValue *values)
 {
-	if (l->buffered == l->row_starts_cap) {
-		l->row_starts_cap = l->row_starts_cap ? l->row_starts_cap * 2 : 256;
-		l->row_starts = xrealloc(l->row_starts, l->row_starts_cap * sizeof(size_t));
-	}
-	l->row_starts[l->buffered] = l->statement.len;
+	note_row_start(l);
 	StrBuf *sb = &l->statement;
 	for (size_t i = 0; i < l->base.columns->count; i++) {
 		if (i)
@@ -602,11 +605,7 @@ static bool my_load_row(DbLoader *loader, const DbValue *values)
 		sb_append(&l->statement, l->head.data, l->head.len);
 	else
 		sb_putc(&l->statement, ',');
-	if (l->buffered == l->row_starts_cap) {
-		l->row_starts_cap = l->row_starts_cap ? l->row_starts_cap * 2 : 256;
-		l->row_starts = xrealloc(l->row_starts, l->row_starts_cap * sizeof(size_t));
-	}
-	l->row_starts[l->buffered] = l->statement.len;
+	note_row_start(l);
 	sb_putc(&l->statement, '(');
 	for (size_t i = 0; i < loader->columns->count; i++) {
 		if (i)

@@ -25,10 +25,10 @@ typedef struct PgDb {
 	char *password;    /* as libpq reads it from the connection string: scrubbed from messages */
 	char error[1024];  /* the last libpq message, one line (pg_error) */
 	PendingSetval *pending;
-	size_t pending_count;
+	size_t pending_count, pending_cap;
 	bool unicode_upper; /* upper() folds beyond ASCII (not the C locale) */
 	SuspendedKey *suspended;
-	size_t suspended_count;
+	size_t suspended_count, suspended_cap;
 	bool cannot_suspend; /* not the tables' owner: keep the keys */
 } PgDb;
 
@@ -104,16 +104,19 @@ static bool pg_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 	                              "SET standard_conforming_strings = on");
 }
 
+static void free_key(SuspendedKey *k)
+{
+	free(k->name), free(k->table), free(k->definition);
+	free(k->column), free(k->ref_table), free(k->ref_column);
+}
+
 static void free_suspended(PgDb *p)
 {
-	for (size_t i = 0; i < p->suspended_count; i++) {
-		SuspendedKey *k = &p->suspended[i];
-		free(k->name), free(k->table), free(k->definition);
-		free(k->column), free(k->ref_table), free(k->ref_column);
-	}
+	for (size_t i = 0; i < p->suspended_count; i++)
+		free_key(&p->suspended[i]);
 	free(p->suspended);
 	p->suspended = NULL;
-	p->suspended_count = 0;
+	p->suspended_count = p->suspended_cap = 0;
 }
 
 static void clear_pending(PgDb *p);
@@ -188,10 +191,7 @@ static size_t copy_split_row(char *line, size_t len, DbValue **values, size_t *c
 		char *tab = memchr(field, '\t', (size_t)(end - field));
 		char *stop = tab ? tab : end;
 		size_t flen = (size_t)(stop - field);
-		if (n == *cap) {
-			*cap = *cap ? *cap * 2 : 32;
-			*values = xrealloc(*values, *cap * sizeof(DbValue));
-		}
+		*values = xgrow(*values, n, cap, sizeof(DbValue));
 		if (flen == 2 && field[0] == '\\' && field[1] == 'N') {
 			(*values)[n].data = NULL;
 			(*values)[n].len = 0;
@@ -352,7 +352,7 @@ static bool keep_suspended(void *ctx, const DbValue *v, size_t ncols)
 {
 	PgDb *p = ctx;
 	(void)ncols;
-	p->suspended = xrealloc(p->suspended, (p->suspended_count + 1) * sizeof(SuspendedKey));
+	p->suspended = xgrow(p->suspended, p->suspended_count, &p->suspended_cap, sizeof(SuspendedKey));
 	p->suspended[p->suspended_count++] = (SuspendedKey){xstrdup(v[0].data), xstrdup(v[1].data),
 		xstrdup(v[2].data), xstrdup(v[3].data), xstrdup(v[4].data), xstrdup(v[5].data)};
 	return true;
@@ -398,12 +398,8 @@ static bool pg_suspend_foreign_keys(Db *db, const char *table)
 		return pg_exec_quiet(p, "RELEASE SAVEPOINT podmigrate_keys");
 	log_debug("PostgreSQL: cannot drop foreign keys for the load (%s): they stay", pg_error(p));
 	p->cannot_suspend = true;
-	while (p->suspended_count > before) {
-		p->suspended_count--;
-		SuspendedKey *k = &p->suspended[p->suspended_count];
-		free(k->name), free(k->table), free(k->definition);
-		free(k->column), free(k->ref_table), free(k->ref_column);
-	}
+	while (p->suspended_count > before)
+		free_key(&p->suspended[--p->suspended_count]);
 	return pg_exec_quiet(p, "ROLLBACK TO SAVEPOINT podmigrate_keys");
 }
 
@@ -498,7 +494,7 @@ static void clear_pending(PgDb *p)
 		free(p->pending[i].sequence);
 	free(p->pending);
 	p->pending = NULL;
-	p->pending_count = 0;
+	p->pending_count = p->pending_cap = 0;
 }
 
 /*
@@ -535,7 +531,7 @@ static bool pg_reset_sequence(Db *db, const char *table, const DbColumn *column)
 		if (!restarted) {
 			log_debug("PostgreSQL: cannot restart %s (%s): set after the commit", found.items[0], pg_error(p));
 			ok = pg_exec(db, "ROLLBACK TO SAVEPOINT podmigrate_seq");
-			p->pending = xrealloc(p->pending, (p->pending_count + 1) * sizeof(PendingSetval));
+			p->pending = xgrow(p->pending, p->pending_count, &p->pending_cap, sizeof(PendingSetval));
 			p->pending[p->pending_count++] = (PendingSetval){xstrdup(found.items[0]), atoll(found.items[1])};
 		}
 	}

@@ -44,13 +44,11 @@ static void advance_wanted(Plan *p)
 static void mark_insert(Plan *p)
 {
 	size_t byte = (size_t)(p->wanted_index / 8);
-	if (byte >= p->bits_bytes) {
-		size_t grown = p->bits_bytes ? p->bits_bytes * 2 : 4096;
-		while (grown <= byte)
-			grown *= 2;
-		p->insert_bits = xrealloc(p->insert_bits, grown);
-		memset(p->insert_bits + p->bits_bytes, 0, grown - p->bits_bytes);
-		p->bits_bytes = grown;
+	/* kept rows leave no bit: the rank may jump past the end by more than one byte */
+	while (byte >= p->bits_bytes) {
+		size_t old = p->bits_bytes;
+		p->insert_bits = xgrow(p->insert_bits, old, &p->bits_bytes, 1);
+		memset(p->insert_bits + old, 0, p->bits_bytes - old);
 	}
 	p->insert_bits[byte] |= (uint8_t)(1u << (p->wanted_index % 8));
 	p->result->inserted++;
@@ -64,10 +62,7 @@ static bool marked(const Plan *p, uint64_t index)
 
 static void mark_delete(Plan *p, int64_t id)
 {
-	if (p->delete_count == p->delete_cap) {
-		p->delete_cap = p->delete_cap ? p->delete_cap * 2 : 256;
-		p->deletes = xrealloc(p->deletes, p->delete_cap * sizeof(int64_t));
-	}
+	p->deletes = xgrow(p->deletes, p->delete_count, &p->delete_cap, sizeof(int64_t));
 	p->deletes[p->delete_count++] = id;
 	p->result->deleted++;
 }
