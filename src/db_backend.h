@@ -93,6 +93,8 @@ bool collect_first_column_text(void *ctx, const DbValue *values, size_t ncols);
 bool iexact_keys_each(Db *db, const StrList *names, StrList *keys,
                       bool (*key_of)(Db *db, const char *name, size_t len, StrBuf *key));
 
+/* "c1, c2, ..." with the engine's identifier quoting. */
+void append_column_names(StrBuf *sb, void (*quote_ident)(StrBuf *, const char *), const DbColumns *columns);
 /* "INSERT INTO t (c1, c2, ...) VALUES " with the engine's identifier quoting. */
 void build_insert_head(StrBuf *sb, void (*quote_ident)(StrBuf *, const char *), const char *table,
                        const DbColumns *columns);

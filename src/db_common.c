@@ -30,17 +30,22 @@ void format_double_shortest(StrBuf *sb, double value)
 	sb_puts(sb, buf);
 }
 
+void append_column_names(StrBuf *sb, void (*quote_ident)(StrBuf *, const char *), const DbColumns *columns)
+{
+	for (size_t i = 0; i < columns->count; i++) {
+		if (i)
+			sb_puts(sb, ", ");
+		quote_ident(sb, columns->items[i].name);
+	}
+}
+
 void build_insert_head(StrBuf *sb, void (*quote_ident)(StrBuf *, const char *), const char *table,
                        const DbColumns *columns)
 {
 	sb_puts(sb, "INSERT INTO ");
 	quote_ident(sb, table);
 	sb_puts(sb, " (");
-	for (size_t i = 0; i < columns->count; i++) {
-		if (i)
-			sb_puts(sb, ", ");
-		quote_ident(sb, columns->items[i].name);
-	}
+	append_column_names(sb, quote_ident, columns);
 	sb_puts(sb, ") VALUES ");
 }
 

@@ -399,11 +399,7 @@ static DbLoader *my_load_begin(Db *db, const char *table, const DbColumns *colum
 		my_quote_ident(&l->load_sql, table);
 		sb_puts(&l->load_sql, " CHARACTER SET utf8mb4 FIELDS TERMINATED BY X'09' ESCAPED BY X'5C' "
 		                      "LINES TERMINATED BY X'0A' (");
-		for (size_t i = 0; i < columns->count; i++) {
-			if (i)
-				sb_puts(&l->load_sql, ", ");
-			my_quote_ident(&l->load_sql, columns->items[i].name);
-		}
+		append_column_names(&l->load_sql, my_quote_ident, columns);
 		sb_putc(&l->load_sql, ')');
 	}
 	l->first_row = 1;

@@ -616,11 +616,7 @@ static DbLoader *pg_load_begin(Db *db, const char *table, const DbColumns *colum
 	sb_puts(&sql, "COPY ");
 	quote_ident_double(&sql, table);
 	sb_puts(&sql, " (");
-	for (size_t i = 0; i < columns->count; i++) {
-		if (i)
-			sb_puts(&sql, ", ");
-		quote_ident_double(&sql, columns->items[i].name);
-	}
+	append_column_names(&sql, quote_ident_double, columns);
 	sb_puts(&sql, ") FROM STDIN");
 	PGresult *res = PQexec(conn, sql.data);
 	bool ok = PQresultStatus(res) == PGRES_COPY_IN;
