@@ -121,7 +121,9 @@ bool db_delete_ids(Db *db, const char *table, const char *column, const int64_t 
 
 /* A read-only transaction seeing one consistent state of the database. */
 bool db_begin_snapshot(Db *db);
+/* A read-write transaction (SQLite: taking the write lock at once). */
 bool db_begin(Db *db);
+/* On failure the transaction is rolled back by the engine, or left for db_rollback. */
 bool db_commit(Db *db);
 /* Rolls back the open transaction; true when none is open. */
 bool db_rollback(Db *db);
@@ -142,7 +144,9 @@ void db_foreign_keys_free(DbForeignKeys *keys);
 
 /* SQL text, in the engine's dialect. */
 
+/* Appends name as a quoted identifier. */
 void db_quote_ident(Db *db, StrBuf *sb, const char *name);
+/* Appends text as a quoted string literal (any byte but NUL). */
 void db_quote_literal(Db *db, StrBuf *sb, const char *text);
 /* An expression reading the column in the canonical text of its kind (unqualified). */
 void db_select_expr(Db *db, StrBuf *sb, const DbColumn *column);
@@ -165,6 +169,7 @@ bool db_reset_sequence(Db *db, const char *table, const DbColumn *column);
  * db_list_foreign_keys still reports the suspended keys.
  */
 bool db_suspend_foreign_keys(Db *db, const char *table);
+/* Puts back every suspended key, each validated: false if one does not hold. */
 bool db_resume_foreign_keys(Db *db);
 /*
  * The key under which the engine's case-insensitive comparison (Django's
@@ -183,8 +188,11 @@ bool db_iexact_keys(Db *db, const char *table, const char *column, const StrList
  * db_load_begin returns NULL on failure.
  */
 DbLoader *db_load_begin(Db *db, const char *table, const DbColumns *columns);
+/* One value per column, copied or sent before it returns; after false, only db_load_abort. */
 bool db_load_row(DbLoader *loader, const DbValue *values);
+/* Sends what is buffered; frees the loader. */
 bool db_load_end(DbLoader *loader);
+/* Stops the load, dropping the rows not yet sent (PostgreSQL: all of its COPY); frees the loader. */
 void db_load_abort(DbLoader *loader);
 
 /* Column lists. */
