@@ -1,4 +1,4 @@
-#include "db.h"
+#include "db_backend.h"
 
 #include "log.h"
 
@@ -6,10 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Each backend allocates its own struct whose first member is a Db. */
-Db *db_sqlite_new(void);
-Db *db_pgsql_new(void);
-Db *db_mysql_new(void);
+/*
+ * Keys per DELETE ... IN statement (integrity.c had 500, table_sync.c 1000):
+ * even 1000 of the longest indexable keys stay far below MariaDB's
+ * max_allowed_packet; SQLite and PostgreSQL set no limit that near.
+ */
+#define DELETE_BATCH 1000
+
+/* The backend of each engine db_url_parse knows: adding one is a row here and a db_<engine>.c. */
+static const DbOps *const engines[] = {
+	[DB_ENGINE_SQLITE] = &db_sqlite_ops,
+	[DB_ENGINE_PGSQL] = &db_pgsql_ops,
+	[DB_ENGINE_MYSQL] = &db_mysql_ops,
+};
 
 Db *db_open(const char *text, DbOpenMode mode)
 {
@@ -18,12 +27,10 @@ Db *db_open(const char *text, DbOpenMode mode)
 		db_url_free(&url);
 		return NULL;
 	}
-	Db *db;
-	switch (url.engine) {
-	case DB_ENGINE_SQLITE: db = db_sqlite_new(); break;
-	case DB_ENGINE_PGSQL: db = db_pgsql_new(); break;
-	default: db = db_mysql_new(); break;
-	}
+	const DbOps *ops = engines[url.engine];
+	Db *db = xmalloc(ops->db_size);
+	memset(db, 0, ops->db_size);
+	db->ops = ops;
 	db->display = xstrdup(url.redacted);
 	bool ok = db->ops->connect(db, &url, mode);
 	db_url_free(&url);
@@ -71,6 +78,55 @@ bool db_clear_tables(Db *db, const char *const *tables, size_t count)
 		if (!db_delete_all(db, tables[i]))
 			return false;
 	return true;
+}
+
+/* Writes key i of a DELETE ... IN list. */
+typedef void (*AppendKeyFn)(Db *db, StrBuf *sql, const void *keys, size_t i);
+
+static void append_text_key(Db *db, StrBuf *sql, const void *keys, size_t i)
+{
+	db_quote_literal(db, sql, ((const StrList *)keys)->items[i]);
+}
+
+static void append_int_key(Db *db, StrBuf *sql, const void *keys, size_t i)
+{
+	(void)db;
+	sb_append_int64(sql, ((const int64_t *)keys)[i]);
+}
+
+/* DELETE FROM table WHERE column IN (k1, k2, ...), DELETE_BATCH keys a statement. */
+static bool delete_in(Db *db, const char *table, const char *column, const void *keys, size_t count,
+                      AppendKeyFn append_key)
+{
+	StrBuf sql = STRBUF_INIT;
+	bool ok = true;
+	for (size_t start = 0; start < count && ok; start += DELETE_BATCH) {
+		sb_reset(&sql);
+		sb_puts(&sql, "DELETE FROM ");
+		db_quote_ident(db, &sql, table);
+		sb_puts(&sql, " WHERE ");
+		db_quote_ident(db, &sql, column);
+		sb_puts(&sql, " IN (");
+		for (size_t i = start; i < count && i < start + DELETE_BATCH; i++) {
+			if (i > start)
+				sb_puts(&sql, ", ");
+			append_key(db, &sql, keys, i);
+		}
+		sb_putc(&sql, ')');
+		ok = db_exec(db, sql.data);
+	}
+	sb_free(&sql);
+	return ok;
+}
+
+bool db_delete_keys(Db *db, const char *table, const char *column, const StrList *keys)
+{
+	return delete_in(db, table, column, keys, keys->count, append_text_key);
+}
+
+bool db_delete_ids(Db *db, const char *table, const char *column, const int64_t *ids, size_t count)
+{
+	return delete_in(db, table, column, ids, count, append_int_key);
 }
 
 bool db_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
@@ -127,6 +183,18 @@ void db_quote_literal(Db *db, StrBuf *sb, const char *text) { db->ops->quote_lit
 void db_select_expr(Db *db, StrBuf *sb, const DbColumn *c) { db->ops->select_expr(sb, c); }
 void db_order_expr(Db *db, StrBuf *sb, const DbColumn *c) { db->ops->order_expr(sb, c); }
 
+void db_append_select(Db *db, StrBuf *sql, const char *table, const DbColumns *columns)
+{
+	sb_puts(sql, "SELECT ");
+	for (size_t i = 0; i < columns->count; i++) {
+		if (i)
+			sb_puts(sql, ", ");
+		db_select_expr(db, sql, &columns->items[i]);
+	}
+	sb_puts(sql, " FROM ");
+	db_quote_ident(db, sql, table);
+}
+
 bool db_defer_constraints(Db *db) { return db->ops->defer_constraints(db); }
 
 bool db_reset_sequence(Db *db, const char *table, const DbColumn *column)
@@ -157,10 +225,7 @@ DbLoader *db_load_begin(Db *db, const char *table, const DbColumns *columns)
 
 bool db_load_row(DbLoader *loader, const DbValue *values)
 {
-	if (!loader->db->ops->load_row(loader, values))
-		return false;
-	loader->rows++;
-	return true;
+	return loader->db->ops->load_row(loader, values);
 }
 
 bool db_load_end(DbLoader *loader) { return loader->db->ops->load_end(loader); }
@@ -171,7 +236,6 @@ void db_loader_init(DbLoader *loader, Db *db, const char *table, const DbColumns
 	loader->db = db;
 	loader->table = xstrdup(table);
 	loader->columns = columns;
-	loader->rows = 0;
 }
 
 static void column_limits_from_type(DbColumn *c);
@@ -213,13 +277,10 @@ bool db_pick_columns(Db *db, const char *table, const char *const *names, size_t
 	for (size_t n = 0; n < count && ok; n++) {
 		int i = db_column_index(&all, names[n], strlen(names[n]));
 		ok = i >= 0;
-		if (ok) {
-			db_columns_add(out, all.items[i].name, all.items[i].type, all.items[i].not_null,
-			               all.items[i].primary_key);
-			out->items[out->count - 1].kind = all.items[i].kind;
-		}
+		if (ok)
+			db_columns_add_copy(out, &all.items[i]);
 		else
-			log_error("table %s has no column %s: is it Pod v4's?", table, names[n]);
+			log_error("table %s has no column %s", table, names[n]);
 	}
 	db_columns_free(&all);
 	return ok;

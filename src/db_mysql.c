@@ -1,6 +1,5 @@
 /* MariaDB/MySQL backend (MariaDB Connector/C). Rows are streamed with mysql_use_result. */
-#include "db.h"
-#include "db_common.h"
+#include "db_backend.h"
 #include "log.h"
 
 #include <mysql.h>
@@ -166,28 +165,10 @@ static bool my_query(Db *db, const char *sql, DbRowFn fn, void *ctx)
 	return ok;
 }
 
-static void my_quote_literal(StrBuf *sb, const char *text)
-{
-	/* NO_BACKSLASH_ESCAPES is set on every connection: doubling quotes is enough */
-	sb_putc(sb, '\'');
-	for (const char *p = text; *p; p++) {
-		if (*p == '\'')
-			sb_putc(sb, '\'');
-		sb_putc(sb, *p);
-	}
-	sb_putc(sb, '\'');
-}
+/* NO_BACKSLASH_ESCAPES is set on every connection: doubling quotes is enough */
+static void my_quote_literal(StrBuf *sb, const char *text) { quote_literal_standard(sb, text); }
 
-static void my_quote_ident(StrBuf *sb, const char *name)
-{
-	sb_putc(sb, '`');
-	for (const char *p = name; *p; p++) {
-		if (*p == '`')
-			sb_putc(sb, '`');
-		sb_putc(sb, *p);
-	}
-	sb_putc(sb, '`');
-}
+static void my_quote_ident(StrBuf *sb, const char *name) { quote_doubling(sb, name, '`'); }
 
 static bool my_list_tables(Db *db, StrList *tables)
 {
@@ -418,11 +399,7 @@ static DbLoader *my_load_begin(Db *db, const char *table, const DbColumns *colum
 		my_quote_ident(&l->load_sql, table);
 		sb_puts(&l->load_sql, " CHARACTER SET utf8mb4 FIELDS TERMINATED BY X'09' ESCAPED BY X'5C' "
 		                      "LINES TERMINATED BY X'0A' (");
-		for (size_t i = 0; i < columns->count; i++) {
-			if (i)
-				sb_puts(&l->load_sql, ", ");
-			my_quote_ident(&l->load_sql, columns->items[i].name);
-		}
+		append_column_names(&l->load_sql, my_quote_ident, columns);
 		sb_putc(&l->load_sql, ')');
 	}
 	l->first_row = 1;
@@ -578,14 +555,17 @@ static bool my_flush(MysqlLoader *l)
 	return true;
 }
 
+/* Where the row about to be buffered starts in statement (find_refused_row splits there). */
+static void note_row_start(MysqlLoader *l)
+{
+	l->row_starts = xgrow(l->row_starts, l->buffered, &l->row_starts_cap, sizeof(size_t));
+	l->row_starts[l->buffered] = l->statement.len;
+}
+
 /* One row in LOAD DATA's text format: tab-separated, \N for NULL, backslash escapes. */
 static bool load_data_row(MysqlLoader *l, const DbValue *values)
 {
-	if (l->buffered == l->row_starts_cap) {
-		l->row_starts_cap = l->row_starts_cap ? l->row_starts_cap * 2 : 256;
-		l->row_starts = xrealloc(l->row_starts, l->row_starts_cap * sizeof(size_t));
-	}
-	l->row_starts[l->buffered] = l->statement.len;
+	note_row_start(l);
 	StrBuf *sb = &l->statement;
 	for (size_t i = 0; i < l->base.columns->count; i++) {
 		if (i)
@@ -621,11 +601,7 @@ static bool my_load_row(DbLoader *loader, const DbValue *values)
 		sb_append(&l->statement, l->head.data, l->head.len);
 	else
 		sb_putc(&l->statement, ',');
-	if (l->buffered == l->row_starts_cap) {
-		l->row_starts_cap = l->row_starts_cap ? l->row_starts_cap * 2 : 256;
-		l->row_starts = xrealloc(l->row_starts, l->row_starts_cap * sizeof(size_t));
-	}
-	l->row_starts[l->buffered] = l->statement.len;
+	note_row_start(l);
 	sb_putc(&l->statement, '(');
 	for (size_t i = 0; i < loader->columns->count; i++) {
 		if (i)
@@ -657,6 +633,7 @@ static bool my_load_end(DbLoader *loader)
 
 const DbOps db_mysql_ops = {
 	.engine_name = "MariaDB",
+	.db_size = sizeof(MysqlDb),
 	.connect = my_connect,
 	.close = my_close,
 	.exec = my_exec,
@@ -680,11 +657,3 @@ const DbOps db_mysql_ops = {
 	.load_end = my_load_end,
 	.load_abort = my_load_abort,
 };
-
-Db *db_mysql_new(void)
-{
-	MysqlDb *m = xmalloc(sizeof(*m));
-	memset(m, 0, sizeof(*m));
-	m->base.ops = &db_mysql_ops;
-	return &m->base;
-}

@@ -1,6 +1,5 @@
 /* PostgreSQL backend (libpq). Rows are streamed with COPY ... TO STDOUT. */
-#include "db.h"
-#include "db_common.h"
+#include "db_backend.h"
 #include "log.h"
 
 #include <libpq-fe.h>
@@ -26,10 +25,10 @@ typedef struct PgDb {
 	char *password;    /* as libpq reads it from the connection string: scrubbed from messages */
 	char error[1024];  /* the last libpq message, one line (pg_error) */
 	PendingSetval *pending;
-	size_t pending_count;
+	size_t pending_count, pending_cap;
 	bool unicode_upper; /* upper() folds beyond ASCII (not the C locale) */
 	SuspendedKey *suspended;
-	size_t suspended_count;
+	size_t suspended_count, suspended_cap;
 	bool cannot_suspend; /* not the tables' owner: keep the keys */
 } PgDb;
 
@@ -105,16 +104,19 @@ static bool pg_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 	                              "SET standard_conforming_strings = on");
 }
 
+static void free_key(SuspendedKey *k)
+{
+	free(k->name), free(k->table), free(k->definition);
+	free(k->column), free(k->ref_table), free(k->ref_column);
+}
+
 static void free_suspended(PgDb *p)
 {
-	for (size_t i = 0; i < p->suspended_count; i++) {
-		SuspendedKey *k = &p->suspended[i];
-		free(k->name), free(k->table), free(k->definition);
-		free(k->column), free(k->ref_table), free(k->ref_column);
-	}
+	for (size_t i = 0; i < p->suspended_count; i++)
+		free_key(&p->suspended[i]);
 	free(p->suspended);
 	p->suspended = NULL;
-	p->suspended_count = 0;
+	p->suspended_count = p->suspended_cap = 0;
 }
 
 static void clear_pending(PgDb *p);
@@ -189,10 +191,7 @@ static size_t copy_split_row(char *line, size_t len, DbValue **values, size_t *c
 		char *tab = memchr(field, '\t', (size_t)(end - field));
 		char *stop = tab ? tab : end;
 		size_t flen = (size_t)(stop - field);
-		if (n == *cap) {
-			*cap = *cap ? *cap * 2 : 32;
-			*values = xrealloc(*values, *cap * sizeof(DbValue));
-		}
+		*values = xgrow(*values, n, cap, sizeof(DbValue));
 		if (flen == 2 && field[0] == '\\' && field[1] == 'N') {
 			(*values)[n].data = NULL;
 			(*values)[n].len = 0;
@@ -353,7 +352,7 @@ static bool keep_suspended(void *ctx, const DbValue *v, size_t ncols)
 {
 	PgDb *p = ctx;
 	(void)ncols;
-	p->suspended = xrealloc(p->suspended, (p->suspended_count + 1) * sizeof(SuspendedKey));
+	p->suspended = xgrow(p->suspended, p->suspended_count, &p->suspended_cap, sizeof(SuspendedKey));
 	p->suspended[p->suspended_count++] = (SuspendedKey){xstrdup(v[0].data), xstrdup(v[1].data),
 		xstrdup(v[2].data), xstrdup(v[3].data), xstrdup(v[4].data), xstrdup(v[5].data)};
 	return true;
@@ -399,12 +398,8 @@ static bool pg_suspend_foreign_keys(Db *db, const char *table)
 		return pg_exec_quiet(p, "RELEASE SAVEPOINT podmigrate_keys");
 	log_debug("PostgreSQL: cannot drop foreign keys for the load (%s): they stay", pg_error(p));
 	p->cannot_suspend = true;
-	while (p->suspended_count > before) {
-		p->suspended_count--;
-		SuspendedKey *k = &p->suspended[p->suspended_count];
-		free(k->name), free(k->table), free(k->definition);
-		free(k->column), free(k->ref_table), free(k->ref_column);
-	}
+	while (p->suspended_count > before)
+		free_key(&p->suspended[--p->suspended_count]);
 	return pg_exec_quiet(p, "ROLLBACK TO SAVEPOINT podmigrate_keys");
 }
 
@@ -430,7 +425,7 @@ static bool pg_resume_foreign_keys(Db *db)
 
 static bool pg_begin_snapshot(Db *db)
 {
-	/* more sort memory: the tags are read sorted by object, 500 k rows and more */
+	/* more sort memory: big tables (500 k rows and more) are read sorted */
 	return pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL work_mem = '64MB'");
 }
 
@@ -499,12 +494,12 @@ static void clear_pending(PgDb *p)
 		free(p->pending[i].sequence);
 	free(p->pending);
 	p->pending = NULL;
-	p->pending_count = 0;
+	p->pending_count = p->pending_cap = 0;
 }
 
 /*
  * setval is never rolled back: a dry run, a failure or a kill would leave
- * the sequence set from the file (lower than the ids v4 holds, the next
+ * the sequence set from the file (lower than the ids the table holds, the next
  * insert then failing). ALTER SEQUENCE ... RESTART is transactional since
  * PostgreSQL 10 (it gives the sequence a new file): it goes with the import's
  * transaction. Only the sequence's owner may; for anyone else setval is kept
@@ -536,7 +531,7 @@ static bool pg_reset_sequence(Db *db, const char *table, const DbColumn *column)
 		if (!restarted) {
 			log_debug("PostgreSQL: cannot restart %s (%s): set after the commit", found.items[0], pg_error(p));
 			ok = pg_exec(db, "ROLLBACK TO SAVEPOINT podmigrate_seq");
-			p->pending = xrealloc(p->pending, (p->pending_count + 1) * sizeof(PendingSetval));
+			p->pending = xgrow(p->pending, p->pending_count, &p->pending_cap, sizeof(PendingSetval));
 			p->pending[p->pending_count++] = (PendingSetval){xstrdup(found.items[0]), atoll(found.items[1])};
 		}
 	}
@@ -562,7 +557,7 @@ static bool pg_iexact_key(Db *db, const char *name, size_t len,
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t step = utf8proc_iterate(s + i, n - i, &cp);
 		if (step <= 0) {
-			log_error("tag name '%.*s' is not valid UTF-8", (int)len, name);
+			log_error("name '%.*s' is not valid UTF-8", (int)len, name);
 			return false;
 		}
 		if (unicode)
@@ -621,11 +616,7 @@ static DbLoader *pg_load_begin(Db *db, const char *table, const DbColumns *colum
 	sb_puts(&sql, "COPY ");
 	quote_ident_double(&sql, table);
 	sb_puts(&sql, " (");
-	for (size_t i = 0; i < columns->count; i++) {
-		if (i)
-			sb_puts(&sql, ", ");
-		quote_ident_double(&sql, columns->items[i].name);
-	}
+	append_column_names(&sql, quote_ident_double, columns);
 	sb_puts(&sql, ") FROM STDIN");
 	PGresult *res = PQexec(conn, sql.data);
 	bool ok = PQresultStatus(res) == PGRES_COPY_IN;
@@ -797,6 +788,7 @@ static void pg_load_abort(DbLoader *loader)
 
 const DbOps db_pgsql_ops = {
 	.engine_name = "PostgreSQL",
+	.db_size = sizeof(PgDb),
 	.connect = pg_connect,
 	.close = pg_close,
 	.exec = pg_exec,
@@ -823,11 +815,3 @@ const DbOps db_pgsql_ops = {
 	.load_end = pg_load_end,
 	.load_abort = pg_load_abort,
 };
-
-Db *db_pgsql_new(void)
-{
-	PgDb *p = xmalloc(sizeof(*p));
-	memset(p, 0, sizeof(*p));
-	p->base.ops = &db_pgsql_ops;
-	return &p->base;
-}

@@ -1,6 +1,5 @@
 /* SQLite backend. */
-#include "db.h"
-#include "db_common.h"
+#include "db_backend.h"
 #include "log.h"
 
 #include <sqlite3.h>
@@ -16,9 +15,10 @@ typedef struct SqliteDb {
 static sqlite3 *conn_of(Db *db) { return ((SqliteDb *)db)->conn; }
 
 /*
- * Django registers this function on its SQLite connections, and Pod's meeting
- * table has a CHECK constraint calling it: without it the table cannot be
- * written. Datetimes are stored in UTC, so the date is the first 10 characters.
+ * Django registers this function on its SQLite connections, and a model's
+ * CHECK constraint (a datetime compared as a date) may call it: without it
+ * such a table cannot be written. Datetimes are stored in UTC, so the date
+ * is the first 10 characters.
  */
 static void django_datetime_cast_date(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -134,7 +134,7 @@ static bool sqlite_run(Db *db, const char *sql, const char *param, DbRowFn fn, v
 			case SQLITE_FLOAT:
 				/* sqlite3_column_text rounds to 15 digits: format it exactly ourselves */
 				offsets[i] = numbers.len;
-				format_double_shortest(&numbers, sqlite3_column_double(stmt, i));
+				sb_append_double(&numbers, sqlite3_column_double(stmt, i));
 				values[i].len = numbers.len - offsets[i];
 				break;
 			default: {
@@ -365,6 +365,7 @@ static bool sqlite_load_end(DbLoader *loader)
 
 const DbOps db_sqlite_ops = {
 	.engine_name = "SQLite",
+	.db_size = sizeof(SqliteDb),
 	.connect = sqlite_connect,
 	.close = sqlite_close,
 	.exec = sqlite_exec,
@@ -388,11 +389,3 @@ const DbOps db_sqlite_ops = {
 	.load_end = sqlite_load_end,
 	.load_abort = sqlite_load_abort,
 };
-
-Db *db_sqlite_new(void)
-{
-	SqliteDb *s = xmalloc(sizeof(*s));
-	memset(s, 0, sizeof(*s));
-	s->base.ops = &db_sqlite_ops;
-	return &s->base;
-}

@@ -48,12 +48,12 @@ typedef struct Spans {
 	struct Span {
 		size_t start, len;
 	} *items;
-	size_t count;
+	size_t count, cap;
 } Spans;
 
 static void add_span(Spans *spans, const char *text, const char *from, const char *to)
 {
-	spans->items = xrealloc(spans->items, (spans->count + 1) * sizeof(*spans->items));
+	spans->items = xgrow(spans->items, spans->count, &spans->cap, sizeof(*spans->items));
 	spans->items[spans->count++] = (struct Span){(size_t)(from - text), (size_t)(to - from)};
 }
 

@@ -33,14 +33,7 @@ static bool write_table_row(void *ctx, const DbValue *values, size_t ncols)
 static char *build_select(Db *db, const char *table, const DbColumns *columns)
 {
 	StrBuf sql = STRBUF_INIT;
-	sb_puts(&sql, "SELECT ");
-	for (size_t i = 0; i < columns->count; i++) {
-		if (i)
-			sb_puts(&sql, ", ");
-		db_select_expr(db, &sql, &columns->items[i]);
-	}
-	sb_puts(&sql, " FROM ");
-	db_quote_ident(db, &sql, table);
+	db_append_select(db, &sql, table, columns);
 	/* rows sorted by key, the same on every engine, so that exports compare */
 	bool first = true;
 	for (size_t i = 0; i < columns->count; i++) {

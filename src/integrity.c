@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DELETE_BATCH 500
 #define DANGLING_SHOWN 10 /* rows named one by one, per foreign key */
 
 /* The dangling rows of one foreign key, collected for the reject file and the delete. */
@@ -59,43 +58,6 @@ static bool on_dangling_row(void *ctx, const DbValue *values, size_t ncols)
 	return reject_log_add(scan->rejects, scan->table, scan->columns, values, scan->reason.data);
 }
 
-static void select_all(Db *db, StrBuf *sql, const char *table, const DbColumns *columns)
-{
-	sb_puts(sql, "SELECT ");
-	for (size_t i = 0; i < columns->count; i++) {
-		if (i)
-			sb_puts(sql, ", ");
-		/* unqualified: only the outer table is in scope here */
-		db_select_expr(db, sql, &columns->items[i]);
-	}
-	sb_puts(sql, " FROM ");
-	db_quote_ident(db, sql, table);
-	sb_puts(sql, " c");
-}
-
-static bool delete_keys(Db *db, const char *table, const char *pk, const StrList *keys)
-{
-	for (size_t start = 0; start < keys->count; start += DELETE_BATCH) {
-		StrBuf sql = STRBUF_INIT;
-		sb_puts(&sql, "DELETE FROM ");
-		db_quote_ident(db, &sql, table);
-		sb_puts(&sql, " WHERE ");
-		db_quote_ident(db, &sql, pk);
-		sb_puts(&sql, " IN (");
-		for (size_t i = start; i < keys->count && i < start + DELETE_BATCH; i++) {
-			if (i > start)
-				sb_puts(&sql, ", ");
-			db_quote_literal(db, &sql, keys->items[i]);
-		}
-		sb_putc(&sql, ')');
-		bool ok = db_exec(db, sql.data);
-		sb_free(&sql);
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
 static TableSummary *summary_of(Summary *summary, const char *table)
 {
 	TableSummary *t = summary_find(summary, table);
@@ -116,8 +78,9 @@ typedef struct Check {
 static void build_dangling_query(Db *db, StrBuf *sql, const char *table, const DbColumns *columns,
                                  const DbForeignKey *fk)
 {
-	select_all(db, sql, table, columns);
-	sb_puts(sql, " WHERE c.");
+	/* the select list unqualified: only the outer table is in scope there */
+	db_append_select(db, sql, table, columns);
+	sb_puts(sql, " c WHERE c.");
 	db_quote_ident(db, sql, fk->column);
 	sb_puts(sql, " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ");
 	db_quote_ident(db, sql, fk->ref_table);
@@ -165,7 +128,7 @@ static bool check_table(Check *c, const char *table, bool v4_own)
 		sb_free(&sql);
 		c->v4_own_rows += scan.v4_own_rows;
 		if (ok && scan.keys.count) {
-			ok = delete_keys(c->db, table, columns.items[pk].name, &scan.keys);
+			ok = db_delete_keys(c->db, table, columns.items[pk].name, &scan.keys);
 			TableSummary *ts = summary_of(c->summary, table);
 			ts->rejected += scan.keys.count;
 			ts->inserted = ts->inserted >= scan.keys.count ? ts->inserted - scan.keys.count : 0;

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DELETE_BATCH 1000
-
 typedef struct Plan {
 	const char *table;
 	const DbColumns *columns;
@@ -46,13 +44,11 @@ static void advance_wanted(Plan *p)
 static void mark_insert(Plan *p)
 {
 	size_t byte = (size_t)(p->wanted_index / 8);
-	if (byte >= p->bits_bytes) {
-		size_t grown = p->bits_bytes ? p->bits_bytes * 2 : 4096;
-		while (grown <= byte)
-			grown *= 2;
-		p->insert_bits = xrealloc(p->insert_bits, grown);
-		memset(p->insert_bits + p->bits_bytes, 0, grown - p->bits_bytes);
-		p->bits_bytes = grown;
+	/* kept rows leave no bit: the rank may jump past the end by more than one byte */
+	while (byte >= p->bits_bytes) {
+		size_t old = p->bits_bytes;
+		p->insert_bits = xgrow(p->insert_bits, old, &p->bits_bytes, 1);
+		memset(p->insert_bits + old, 0, p->bits_bytes - old);
 	}
 	p->insert_bits[byte] |= (uint8_t)(1u << (p->wanted_index % 8));
 	p->result->inserted++;
@@ -66,10 +62,7 @@ static bool marked(const Plan *p, uint64_t index)
 
 static void mark_delete(Plan *p, int64_t id)
 {
-	if (p->delete_count == p->delete_cap) {
-		p->delete_cap = p->delete_cap ? p->delete_cap * 2 : 256;
-		p->deletes = xrealloc(p->deletes, p->delete_cap * sizeof(int64_t));
-	}
+	p->deletes = xgrow(p->deletes, p->delete_count, &p->delete_cap, sizeof(int64_t));
 	p->deletes[p->delete_count++] = id;
 	p->result->deleted++;
 }
@@ -148,26 +141,7 @@ static bool delete_rows(Db *db, const Plan *p)
 		return true;
 	if (p->delete_count == p->existing)
 		return db_clear_tables(db, &p->table, 1);
-	StrBuf sql = STRBUF_INIT;
-	bool ok = true;
-	for (size_t i = 0; i < p->delete_count && ok; i += DELETE_BATCH) {
-		sb_reset(&sql);
-		sb_puts(&sql, "DELETE FROM ");
-		db->ops->quote_ident(&sql, p->table);
-		sb_puts(&sql, " WHERE ");
-		db->ops->quote_ident(&sql, p->columns->items[0].name);
-		sb_puts(&sql, " IN (");
-		size_t end = i + DELETE_BATCH < p->delete_count ? i + DELETE_BATCH : p->delete_count;
-		for (size_t k = i; k < end; k++) {
-			if (k > i)
-				sb_putc(&sql, ',');
-			sb_append_int64(&sql, p->deletes[k]);
-		}
-		sb_putc(&sql, ')');
-		ok = db_exec(db, sql.data);
-	}
-	sb_free(&sql);
-	return ok;
+	return db_delete_ids(db, p->table, p->columns->items[0].name, p->deletes, p->delete_count);
 }
 
 static bool insert_rows(Db *db, Plan *p)
@@ -197,16 +171,9 @@ bool table_sync(Db *db, const char *table, const DbColumns *columns, const SyncS
 	Plan p = {.table = table, .columns = columns, .source = source, .result = result};
 	p.wanted = xmalloc(sizeof(DbValue) * columns->count);
 	StrBuf sql = STRBUF_INIT;
-	sb_puts(&sql, "SELECT ");
-	for (size_t c = 0; c < columns->count; c++) {
-		if (c)
-			sb_puts(&sql, ", ");
-		db->ops->select_expr(&sql, &columns->items[c]);
-	}
-	sb_puts(&sql, " FROM ");
-	db->ops->quote_ident(&sql, table);
+	db_append_select(db, &sql, table, columns);
 	sb_puts(&sql, " ORDER BY ");
-	db->ops->quote_ident(&sql, columns->items[0].name);
+	db_quote_ident(db, &sql, columns->items[0].name);
 
 	source->rewind(source->ctx);
 	advance_wanted(&p);

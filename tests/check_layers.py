@@ -16,7 +16,7 @@ SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
 # Lowest first. A name matches the first pattern that fits it.
 LAYERS = [
     ("base", r"(strbuf|strmap|utf8|log|stop|atomic_file|json_reader|json_writer|db_url)"),
-    ("db", r"(db|db_backend|db_common|db_sqlite|db_pgsql|db_mysql)"),
+    ("db", r"(db|db_backend|db_sqlite|db_pgsql|db_mysql)"),
     ("rows", r"(values|row_writer|table_sync|integrity|reject_log|summary)"),
     ("pod", r"pod_\w+"),
     ("jobs", r"(import|export)(_\w+)?"),
@@ -26,7 +26,6 @@ LAYERS = [
 # Private headers and libraries, and the only files that may include them.
 ONLY_FROM = {
     "db_backend.h": r"db(_\w+)?\.[ch]",
-    "db_common.h": r"db(_\w+)?\.[ch]",
     "libpq-fe.h": r"db_pgsql\.c",
     "mysql.h": r"db_mysql\.c",
     "sqlite3.h": r"db_sqlite\.c",

@@ -1,10 +1,10 @@
-#include "db_common.h"
+#include "db_backend.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void quote_with(StrBuf *sb, const char *text, char quote)
+void quote_doubling(StrBuf *sb, const char *text, char quote)
 {
 	sb_putc(sb, quote);
 	for (const char *p = text; *p; p++) {
@@ -15,19 +15,17 @@ static void quote_with(StrBuf *sb, const char *text, char quote)
 	sb_putc(sb, quote);
 }
 
-void quote_ident_double(StrBuf *sb, const char *name) { quote_with(sb, name, '"'); }
+void quote_ident_double(StrBuf *sb, const char *name) { quote_doubling(sb, name, '"'); }
 
-void quote_literal_standard(StrBuf *sb, const char *text) { quote_with(sb, text, '\''); }
+void quote_literal_standard(StrBuf *sb, const char *text) { quote_doubling(sb, text, '\''); }
 
-void format_double_shortest(StrBuf *sb, double value)
+void append_column_names(StrBuf *sb, void (*quote_ident)(StrBuf *, const char *), const DbColumns *columns)
 {
-	char buf[40];
-	for (int precision = 15; precision <= 17; precision++) {
-		snprintf(buf, sizeof(buf), "%.*g", precision, value);
-		if (strtod(buf, NULL) == value)
-			break;
+	for (size_t i = 0; i < columns->count; i++) {
+		if (i)
+			sb_puts(sb, ", ");
+		quote_ident(sb, columns->items[i].name);
 	}
-	sb_puts(sb, buf);
 }
 
 void build_insert_head(StrBuf *sb, void (*quote_ident)(StrBuf *, const char *), const char *table,
@@ -36,11 +34,7 @@ void build_insert_head(StrBuf *sb, void (*quote_ident)(StrBuf *, const char *), 
 	sb_puts(sb, "INSERT INTO ");
 	quote_ident(sb, table);
 	sb_puts(sb, " (");
-	for (size_t i = 0; i < columns->count; i++) {
-		if (i)
-			sb_puts(sb, ", ");
-		quote_ident(sb, columns->items[i].name);
-	}
+	append_column_names(sb, quote_ident, columns);
 	sb_puts(sb, ") VALUES ");
 }
 
