@@ -5,6 +5,8 @@ Each file of src/ belongs to a layer, by its name; a file may include the
 headers of its own layer and of the layers below, never above. Engine and
 parser libraries are reached from their one module only. A new file whose
 name fits no family fails the check: give it a layer here and in HACKING.md.
+Each .c file is also named in the README's layout table and in HACKING.md's
+layer table, so that both keep matching the code.
 Prints "layers: N passed, M failed" (one check per file).
 """
 import os
@@ -42,8 +44,14 @@ def layer_of(name):
     return None
 
 
+def doc(name):
+    with open(os.path.join(SRC, "..", name), encoding="utf-8") as f:
+        return f.read()
+
+
 def main():
     passed = failed = 0
+    readme, hacking = doc("README.md"), doc("HACKING.md")
     for name in sorted(os.listdir(SRC)):
         if not name.endswith((".c", ".h")):
             continue
@@ -51,6 +59,11 @@ def main():
         rank = layer_of(name)
         if rank is None:
             problems.append("belongs to no layer (tests/check_layers.py, HACKING.md)")
+        if name.endswith(".c"):
+            if f"`src/{name}`" not in readme:
+                problems.append("is not in the README's layout table")
+            if f"`{name}`" not in hacking and f"`{name[:-2]}*.c`" not in hacking:
+                problems.append("is not in HACKING.md's layer table")
         with open(os.path.join(SRC, name), encoding="utf-8") as f:
             text = f.read()
         for inc in re.findall(r'^#include [<"]([^>"]+)[>"]', text, re.M):
