@@ -17,7 +17,7 @@ static uint32_t hash_bytes(const char *s, size_t len)
 }
 
 /* The slot holding key, or the empty one where it would go. */
-static StrMapSlot *find_slot(const StrMap *map, const char *key, size_t len, uint32_t hash)
+static inline StrMapSlot *find_slot(const StrMap *map, const char *key, size_t len, uint32_t hash)
 {
 	size_t mask = map->capacity - 1;
 	for (size_t i = hash & mask;; i = (i + 1) & mask) {
@@ -75,8 +75,14 @@ static StrMapSlot *slot_for_insert(StrMap *map, const char *key, size_t len, uin
 
 static void fill(StrMap *map, StrMapSlot *s, const char *key, size_t len, uint32_t hash, size_t value)
 {
-	*s = (StrMapSlot){map->keys.len, len, value, map->gen, hash};
-	sb_append(&map->keys, key, len);
+	StrBuf *keys = &map->keys;
+	*s = (StrMapSlot){keys->len, len, value, map->gen, hash};
+	if (keys->len + len >= keys->cap) /* sb_append inlined: this is the hot path of the JSON reader */
+		sb_reserve(keys, len);
+	if (len) /* key may be NULL then (an empty StrBuf's data) */
+		memcpy(keys->data + keys->len, key, len);
+	keys->len += len;
+	keys->data[keys->len] = '\0';
 	map->count++;
 }
 
