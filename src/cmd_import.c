@@ -622,7 +622,7 @@ static bool import_file(ImportState *st, FILE *in)
 	bool has_v4_rows = strlist_contains(&st->target_tables, "django_content_type") &&
 	                   strlist_contains(&st->target_tables, "auth_permission");
 	bool ok = (!has_v4_rows || v4_rows_snapshot(st->db, &st->v4_rows)) &&
-	          json_read_tables(in, st->opts->input, &import_handler, st, NULL);
+	          json_read_tables(in, st->opts->input, &import_handler, st, NULL, NULL);
 	if (st->in_table)
 		table_load_free(&st->table);
 	/* the file replaced them: add back what only v4 has */

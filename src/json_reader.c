@@ -13,16 +13,6 @@
 
 #define DEFAULT_CHUNK_SIZE ((size_t)64 << 10)
 
-static size_t chunk_size = DEFAULT_CHUNK_SIZE;
-static size_t max_row_bytes = JSON_READER_MAX_ROW_BYTES;
-
-void json_reader_set_chunk_size(size_t size) { chunk_size = size ? size : DEFAULT_CHUNK_SIZE; }
-
-void json_reader_set_max_row_bytes(size_t size)
-{
-	max_row_bytes = size ? size : JSON_READER_MAX_ROW_BYTES;
-}
-
 /*
  * Checks on the raw bytes, just ahead of yajl, for what yajl lets through:
  * it accepts overlong UTF-8 and encoded surrogates, turns a lone high
@@ -332,6 +322,7 @@ typedef struct Reader {
 	const char *filename;
 	const JsonTableHandler *handler;
 	void *ctx;
+	size_t max_row_bytes;
 	yajl_handle yajl;
 	int depth; /* 0 outside, 1 top object, 2 a table, 3 a row, 4+ a column's nested value */
 	bool done; /* the top-level object was closed */
@@ -453,11 +444,11 @@ static size_t row_bytes(const Reader *r) { return r->data.len + r->nfields * siz
 /* The current row (plus pending bytes of a token yajl holds) must fit the limit. */
 static bool row_fits(Reader *r, uint64_t pending)
 {
-	if (row_bytes(r) + pending <= max_row_bytes)
+	if (row_bytes(r) + pending <= r->max_row_bytes)
 		return true;
 	StrBuf sb = STRBUF_INIT;
 	describe_place(&sb, r, true);
-	sb_printf(&sb, "row larger than the limit of %zu bytes", max_row_bytes);
+	sb_printf(&sb, "row larger than the limit of %zu bytes", r->max_row_bytes);
 	fail_token(r, &sb);
 	return false;
 }
@@ -902,9 +893,9 @@ static bool read_stream(Reader *r, FILE *in, unsigned char *buf, size_t size)
 		uint64_t pending = r->chunk_base + n - r->last_token_end;
 		if (r->depth >= 3 && !row_fits(r, pending))
 			return false;
-		if (r->depth < 3 && pending > max_row_bytes) {
+		if (r->depth < 3 && pending > r->max_row_bytes) {
 			StrBuf sb = STRBUF_INIT;
-			sb_printf(&sb, "a token larger than the limit of %zu bytes", max_row_bytes);
+			sb_printf(&sb, "a token larger than the limit of %zu bytes", r->max_row_bytes);
 			fail_at(r, r->chunk_base + n - 1, sb.data);
 			sb_free(&sb);
 			return false;
@@ -937,14 +928,16 @@ static bool read_stream(Reader *r, FILE *in, unsigned char *buf, size_t size)
 }
 
 bool json_read_tables(FILE *in, const char *filename, const JsonTableHandler *handler, void *ctx,
-                      JsonPosition *error_pos)
+                      const JsonReaderOptions *options, JsonPosition *error_pos)
 {
 	static const JsonTableHandler no_handler;
+	size_t chunk_size = options && options->chunk_size ? options->chunk_size : DEFAULT_CHUNK_SIZE;
 	Reader r;
 	memset(&r, 0, sizeof(r));
 	r.filename = filename;
 	r.handler = handler ? handler : &no_handler;
 	r.ctx = ctx;
+	r.max_row_bytes = options && options->max_row_bytes ? options->max_row_bytes : JSON_READER_MAX_ROW_BYTES;
 	r.line = 1;
 	r.yajl = new_parser(&r);
 	unsigned char *buf = xmalloc(chunk_size);
