@@ -583,10 +583,7 @@ static int row_key(Reader *r, const char *key, size_t len)
 		sb_putc(&sb, '"');
 		return fail_token(r, &sb);
 	}
-	if (r->nfields == r->slots_cap) {
-		r->slots_cap = r->slots_cap ? r->slots_cap * 2 : 32;
-		r->slots = xrealloc(r->slots, r->slots_cap * sizeof(*r->slots));
-	}
+	r->slots = xgrow(r->slots, r->nfields, &r->slots_cap, sizeof(*r->slots));
 	FieldSlot *f = &r->slots[r->nfields++];
 	*f = (FieldSlot){r->data.len, len, JSON_NULL, 0, 0};
 	append_item(&r->data, key, len);
@@ -666,7 +663,7 @@ static int emit_row(Reader *r)
 {
 	if (!r->handler->row)
 		return 1;
-	if (r->fields_cap < r->nfields) {
+	if (r->fields_cap < r->nfields) { /* to the slots' capacity: grown as rarely as they are */
 		r->fields_cap = r->slots_cap;
 		r->fields = xrealloc(r->fields, r->fields_cap * sizeof(*r->fields));
 	}
