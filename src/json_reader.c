@@ -99,39 +99,53 @@ static uint64_t bytes_equal(uint64_t w, unsigned c) { return bytes_below(w ^ (ON
 #define FIRST_FLAGGED(m) ((size_t)__builtin_ctzll(m) / 8)
 #endif
 
-/* Skips the bytes that need no attention between strings: all but '"', NUL and non-ASCII. */
-static size_t skip_plain_out(const unsigned char *s, size_t i, size_t n)
+/*
+ * The bytes to look at: between strings '"', NUL and non-ASCII; inside a
+ * string '"', '\\', control characters and non-ASCII.
+ */
+static inline uint64_t attention(uint64_t w, bool in_string)
 {
-	for (uint64_t w; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		uint64_t m = (w & HIGHS) | bytes_below(w, 1) | bytes_equal(w, '"');
+	if (in_string)
+		return (w & HIGHS) | bytes_below(w, 0x20) | bytes_equal(w, '"') | bytes_equal(w, '\\');
+	return (w & HIGHS) | bytes_below(w, 1) | bytes_equal(w, '"');
+}
+
+/*
+ * Skips whole words with no byte to look at; true when *i is then at the
+ * first such byte, false when the bytes from *i are still to be looked at.
+ */
+static inline bool skip_words(const unsigned char *s, size_t *i, size_t n, bool in_string)
+{
+	for (uint64_t w; *i + 8 <= n; *i += 8) {
+		memcpy(&w, s + *i, 8);
+		uint64_t m = attention(w, in_string);
 		if (m) {
 #ifdef FIRST_FLAGGED
-			return i + FIRST_FLAGGED(m);
+			*i += FIRST_FLAGGED(m);
+			return true;
 #else
-			break;
+			return false; /* the word holds it */
 #endif
 		}
 	}
+	return false;
+}
+
+/* Skips the bytes that need no attention between strings. */
+static size_t skip_plain_out(const unsigned char *s, size_t i, size_t n)
+{
+	if (skip_words(s, &i, n, false))
+		return i;
 	while (i < n && s[i] != '"' && s[i] != 0 && s[i] < 0x80)
 		i++;
 	return i;
 }
 
-/* Inside a string: all but '"', '\\', control characters and non-ASCII. */
+/* The same inside a string. */
 static size_t skip_plain_string(const unsigned char *s, size_t i, size_t n)
 {
-	for (uint64_t w; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		uint64_t m = (w & HIGHS) | bytes_below(w, 0x20) | bytes_equal(w, '"') | bytes_equal(w, '\\');
-		if (m) {
-#ifdef FIRST_FLAGGED
-			return i + FIRST_FLAGGED(m);
-#else
-			break;
-#endif
-		}
-	}
+	if (skip_words(s, &i, n, true))
+		return i;
 	while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
 		i++;
 	return i;
