@@ -15,7 +15,7 @@ static bool read_file(ImportRun *run, FILE *in, const StrList *target_tables)
 	bool has_v4_rows = strlist_contains(target_tables, "django_content_type") &&
 	                   strlist_contains(target_tables, "auth_permission");
 	bool ok = (!has_v4_rows || pod_v4_rows_snapshot(run->db, &run->v4_rows)) &&
-	          json_read_tables(in, run->settings->input, &import_table_handler, run, NULL);
+	          json_read_tables(in, run->settings->input, &import_table_handler, run, NULL, NULL);
 	import_table_abandon(run);
 	if (ok && has_v4_rows && strlist_contains(&run->written_tables, "django_content_type") &&
 	    strlist_contains(&run->written_tables, "auth_permission"))

@@ -2,6 +2,7 @@
 
 #include "log.h"
 #include "strbuf.h"
+#include "strmap.h"
 #include "utf8.h"
 
 #include <yajl/yajl_parse.h>
@@ -11,16 +12,6 @@
 #include <string.h>
 
 #define DEFAULT_CHUNK_SIZE ((size_t)64 << 10)
-
-static size_t chunk_size = DEFAULT_CHUNK_SIZE;
-static size_t max_row_bytes = JSON_READER_MAX_ROW_BYTES;
-
-void json_reader_set_chunk_size(size_t size) { chunk_size = size ? size : DEFAULT_CHUNK_SIZE; }
-
-void json_reader_set_max_row_bytes(size_t size)
-{
-	max_row_bytes = size ? size : JSON_READER_MAX_ROW_BYTES;
-}
 
 /*
  * Checks on the raw bytes, just ahead of yajl, for what yajl lets through:
@@ -108,39 +99,53 @@ static uint64_t bytes_equal(uint64_t w, unsigned c) { return bytes_below(w ^ (ON
 #define FIRST_FLAGGED(m) ((size_t)__builtin_ctzll(m) / 8)
 #endif
 
-/* Skips the bytes that need no attention between strings: all but '"', NUL and non-ASCII. */
-static size_t skip_plain_out(const unsigned char *s, size_t i, size_t n)
+/*
+ * The bytes to look at: between strings '"', NUL and non-ASCII; inside a
+ * string '"', '\\', control characters and non-ASCII.
+ */
+static inline uint64_t attention(uint64_t w, bool in_string)
 {
-	for (uint64_t w; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		uint64_t m = (w & HIGHS) | bytes_below(w, 1) | bytes_equal(w, '"');
+	if (in_string)
+		return (w & HIGHS) | bytes_below(w, 0x20) | bytes_equal(w, '"') | bytes_equal(w, '\\');
+	return (w & HIGHS) | bytes_below(w, 1) | bytes_equal(w, '"');
+}
+
+/*
+ * Skips whole words with no byte to look at; true when *i is then at the
+ * first such byte, false when the bytes from *i are still to be looked at.
+ */
+static inline bool skip_words(const unsigned char *s, size_t *i, size_t n, bool in_string)
+{
+	for (uint64_t w; *i + 8 <= n; *i += 8) {
+		memcpy(&w, s + *i, 8);
+		uint64_t m = attention(w, in_string);
 		if (m) {
 #ifdef FIRST_FLAGGED
-			return i + FIRST_FLAGGED(m);
+			*i += FIRST_FLAGGED(m);
+			return true;
 #else
-			break;
+			return false; /* the word holds it */
 #endif
 		}
 	}
+	return false;
+}
+
+/* Skips the bytes that need no attention between strings. */
+static size_t skip_plain_out(const unsigned char *s, size_t i, size_t n)
+{
+	if (skip_words(s, &i, n, false))
+		return i;
 	while (i < n && s[i] != '"' && s[i] != 0 && s[i] < 0x80)
 		i++;
 	return i;
 }
 
-/* Inside a string: all but '"', '\\', control characters and non-ASCII. */
+/* The same inside a string. */
 static size_t skip_plain_string(const unsigned char *s, size_t i, size_t n)
 {
-	for (uint64_t w; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		uint64_t m = (w & HIGHS) | bytes_below(w, 0x20) | bytes_equal(w, '"') | bytes_equal(w, '\\');
-		if (m) {
-#ifdef FIRST_FLAGGED
-			return i + FIRST_FLAGGED(m);
-#else
-			break;
-#endif
-		}
-	}
+	if (skip_words(s, &i, n, true))
+		return i;
 	while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
 		i++;
 	return i;
@@ -313,84 +318,6 @@ static size_t raw_check(RawCheck *rc, const unsigned char *s, size_t n, uint64_t
 	return n;
 }
 
-/*
- * A hash set of names kept elsewhere, by index (0, 1, 2... in order), to
- * find duplicates in O(1) even in a pathological row of many keys. A slot is
- * used when it has the set's generation: a new generation empties the set.
- */
-typedef struct NameSlot {
-	uint32_t gen;
-	uint32_t index;
-} NameSlot;
-
-typedef struct NameSet {
-	NameSlot *slots;
-	size_t cap; /* a power of two, at least twice the names */
-	uint32_t gen;
-} NameSet;
-
-typedef const char *(*NameAt)(const void *names, size_t index, size_t *len);
-
-static size_t hash_name(const char *s, size_t len)
-{
-	uint64_t h = 14695981039346656037u; /* FNV-1a */
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-	return (size_t)(h ^ (h >> 32));
-}
-
-/* Rehashes names 0..count-1 (all distinct) into a bigger table. */
-static void nameset_grow(NameSet *set, size_t count, NameAt at, const void *names)
-{
-	size_t cap = set->cap ? set->cap * 2 : 16;
-	while (cap < 2 * (count + 1))
-		cap *= 2;
-	NameSlot *slots = xmalloc(cap * sizeof(*slots));
-	memset(slots, 0, cap * sizeof(*slots));
-	for (size_t i = 0; i < count; i++) {
-		size_t len;
-		const char *name = at(names, i, &len);
-		size_t j = hash_name(name, len) & (cap - 1);
-		while (slots[j].gen)
-			j = (j + 1) & (cap - 1);
-		slots[j] = (NameSlot){1, (uint32_t)i};
-	}
-	free(set->slots);
-	set->slots = slots;
-	set->cap = cap;
-	set->gen = 1;
-}
-
-/* Adds name as number count (0..count-1 are in); false when an equal one is there. */
-static bool nameset_add(NameSet *set, const char *name, size_t len, size_t count, NameAt at,
-                        const void *names)
-{
-	if (2 * (count + 1) > set->cap)
-		nameset_grow(set, count, at, names);
-	size_t mask = set->cap - 1;
-	for (size_t j = hash_name(name, len) & mask;; j = (j + 1) & mask) {
-		NameSlot *slot = &set->slots[j];
-		if (slot->gen != set->gen) {
-			*slot = (NameSlot){set->gen, (uint32_t)count};
-			return true;
-		}
-		size_t other_len;
-		const char *other = at(names, slot->index, &other_len);
-		if (other_len == len && memcmp(other, name, len) == 0)
-			return false;
-	}
-}
-
-static void nameset_clear(NameSet *set)
-{
-	if (!set->slots)
-		return;
-	if (++set->gen == 0) { /* wrapped: old stamps would look current */
-		memset(set->slots, 0, set->cap * sizeof(*set->slots));
-		set->gen = 1;
-	}
-}
-
 /* A column of the current row, by offsets into Reader.data (which moves as it grows). */
 typedef struct FieldSlot {
 	size_t key_off, key_len;
@@ -409,14 +336,15 @@ typedef struct Reader {
 	const char *filename;
 	const JsonTableHandler *handler;
 	void *ctx;
+	size_t max_row_bytes;
 	yajl_handle yajl;
 	int depth; /* 0 outside, 1 top object, 2 a table, 3 a row, 4+ a column's nested value */
 	bool done; /* the top-level object was closed */
 	bool failed;
 	JsonPosition error_pos;
 
-	StrList tables; /* the names seen, the current one last */
-	NameSet table_names;
+	StrMap tables; /* the names seen, to refuse a duplicate */
+	StrBuf table;  /* the current one */
 	uint64_t rows; /* of the current table so far */
 
 	StrBuf data; /* the current row's keys and values, each followed by a NUL */
@@ -424,7 +352,7 @@ typedef struct Reader {
 	size_t nfields, slots_cap;
 	JsonField *fields; /* the slots as handed to the row callback */
 	size_t fields_cap;
-	NameSet keys;
+	StrMap keys; /* of the current row, to refuse a duplicate */
 
 	/* Where we are: the chunk yajl is parsing and the line at its start. */
 	const unsigned char *chunk;
@@ -496,7 +424,7 @@ static int stopped(Reader *r)
 	return 0;
 }
 
-static const char *current_table(const Reader *r) { return r->tables.items[r->tables.count - 1]; }
+static const char *current_table(const Reader *r) { return r->table.data; }
 
 /* "table "t": " or "table "t", row N: " for messages. */
 static void describe_place(StrBuf *sb, const Reader *r, bool in_row)
@@ -530,27 +458,23 @@ static size_t row_bytes(const Reader *r) { return r->data.len + r->nfields * siz
 /* The current row (plus pending bytes of a token yajl holds) must fit the limit. */
 static bool row_fits(Reader *r, uint64_t pending)
 {
-	if (row_bytes(r) + pending <= max_row_bytes)
+	if (row_bytes(r) + pending <= r->max_row_bytes)
 		return true;
 	StrBuf sb = STRBUF_INIT;
 	describe_place(&sb, r, true);
-	sb_printf(&sb, "row larger than the limit of %zu bytes", max_row_bytes);
+	sb_printf(&sb, "row larger than the limit of %zu bytes", r->max_row_bytes);
 	fail_token(r, &sb);
 	return false;
 }
 
-static const char *key_at(const void *names, size_t index, size_t *len)
+/* Appends a key or a value and the NUL that ends it (one call: the hot path of every row). */
+static void append_item(StrBuf *sb, const char *s, size_t len)
 {
-	const Reader *r = names;
-	*len = r->slots[index].key_len;
-	return r->data.data + r->slots[index].key_off;
-}
-
-static const char *table_at(const void *names, size_t index, size_t *len)
-{
-	const StrList *tables = names;
-	*len = strlen(tables->items[index]);
-	return tables->items[index];
+	sb_reserve(sb, len + 1);
+	memcpy(sb->data + sb->len, s, len);
+	sb->data[sb->len + len] = '\0';
+	sb->len += len + 1;
+	sb->data[sb->len] = '\0'; /* a StrBuf stays NUL-terminated */
 }
 
 /* JSON string syntax for a nested value's strings and keys; the text is valid UTF-8 already. */
@@ -602,8 +526,7 @@ static int on_scalar(Reader *r, JsonValueType type, const char *text, size_t len
 		if (type != JSON_NULL) {
 			f->text_off = r->data.len;
 			f->len = len;
-			sb_append(&r->data, text, len);
-			sb_append(&r->data, "", 1);
+			append_item(&r->data, text, len);
 		}
 		return row_fits(r, 0);
 	}
@@ -652,22 +575,21 @@ static int table_key(Reader *r, const char *name, size_t len)
 		sb_printf(&sb, "more than %d tables", JSON_READER_MAX_TABLES);
 		return fail_token(r, &sb);
 	}
-	if (!nameset_add(&r->table_names, name, len, r->tables.count, table_at, &r->tables)) {
+	if (!strmap_add(&r->tables, name, len, 0)) {
 		sb_puts(&sb, "duplicate table \"");
 		utf8_append_visible(&sb, name, len, 100);
 		sb_putc(&sb, '"');
 		return fail_token(r, &sb);
 	}
-	char *copy = xstrndup(name, len);
-	strlist_add(&r->tables, copy);
-	free(copy);
+	sb_reset(&r->table);
+	sb_append(&r->table, name, len);
 	r->rows = 0;
 	return 1;
 }
 
 static int row_key(Reader *r, const char *key, size_t len)
 {
-	if (!nameset_add(&r->keys, key, len, r->nfields, key_at, r)) {
+	if (!strmap_add(&r->keys, key, len, 0)) {
 		StrBuf sb = STRBUF_INIT;
 		describe_place(&sb, r, true);
 		sb_puts(&sb, "duplicate key \"");
@@ -675,14 +597,10 @@ static int row_key(Reader *r, const char *key, size_t len)
 		sb_putc(&sb, '"');
 		return fail_token(r, &sb);
 	}
-	if (r->nfields == r->slots_cap) {
-		r->slots_cap = r->slots_cap ? r->slots_cap * 2 : 32;
-		r->slots = xrealloc(r->slots, r->slots_cap * sizeof(*r->slots));
-	}
+	r->slots = xgrow(r->slots, r->nfields, &r->slots_cap, sizeof(*r->slots));
 	FieldSlot *f = &r->slots[r->nfields++];
 	*f = (FieldSlot){r->data.len, len, JSON_NULL, 0, 0};
-	sb_append(&r->data, key, len);
-	sb_append(&r->data, "", 1);
+	append_item(&r->data, key, len);
 	return row_fits(r, 0);
 }
 
@@ -730,7 +648,7 @@ static int on_open(Reader *r, char bracket)
 		r->rows++;
 		sb_reset(&r->data);
 		r->nfields = 0;
-		nameset_clear(&r->keys);
+		strmap_clear(&r->keys);
 		break;
 	case 3:
 		r->slots[r->nfields - 1].type = JSON_RAW;
@@ -759,7 +677,7 @@ static int emit_row(Reader *r)
 {
 	if (!r->handler->row)
 		return 1;
-	if (r->fields_cap < r->nfields) {
+	if (r->fields_cap < r->nfields) { /* to the slots' capacity: grown as rarely as they are */
 		r->fields_cap = r->slots_cap;
 		r->fields = xrealloc(r->fields, r->fields_cap * sizeof(*r->fields));
 	}
@@ -986,9 +904,9 @@ static bool read_stream(Reader *r, FILE *in, unsigned char *buf, size_t size)
 		uint64_t pending = r->chunk_base + n - r->last_token_end;
 		if (r->depth >= 3 && !row_fits(r, pending))
 			return false;
-		if (r->depth < 3 && pending > max_row_bytes) {
+		if (r->depth < 3 && pending > r->max_row_bytes) {
 			StrBuf sb = STRBUF_INIT;
-			sb_printf(&sb, "a token larger than the limit of %zu bytes", max_row_bytes);
+			sb_printf(&sb, "a token larger than the limit of %zu bytes", r->max_row_bytes);
 			fail_at(r, r->chunk_base + n - 1, sb.data);
 			sb_free(&sb);
 			return false;
@@ -1021,14 +939,16 @@ static bool read_stream(Reader *r, FILE *in, unsigned char *buf, size_t size)
 }
 
 bool json_read_tables(FILE *in, const char *filename, const JsonTableHandler *handler, void *ctx,
-                      JsonPosition *error_pos)
+                      const JsonReaderOptions *options, JsonPosition *error_pos)
 {
 	static const JsonTableHandler no_handler;
+	size_t chunk_size = options && options->chunk_size ? options->chunk_size : DEFAULT_CHUNK_SIZE;
 	Reader r;
 	memset(&r, 0, sizeof(r));
 	r.filename = filename;
 	r.handler = handler ? handler : &no_handler;
 	r.ctx = ctx;
+	r.max_row_bytes = options && options->max_row_bytes ? options->max_row_bytes : JSON_READER_MAX_ROW_BYTES;
 	r.line = 1;
 	r.yajl = new_parser(&r);
 	unsigned char *buf = xmalloc(chunk_size);
@@ -1037,9 +957,9 @@ bool json_read_tables(FILE *in, const char *filename, const JsonTableHandler *ha
 		*error_pos = r.error_pos;
 	free(buf);
 	yajl_free(r.yajl);
-	strlist_free(&r.tables);
-	free(r.table_names.slots);
-	free(r.keys.slots);
+	strmap_free(&r.tables);
+	sb_free(&r.table);
+	strmap_free(&r.keys);
 	sb_free(&r.data);
 	free(r.slots);
 	free(r.fields);

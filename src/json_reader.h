@@ -76,6 +76,12 @@ typedef struct JsonPosition {
 	uint64_t byte;
 } JsonPosition;
 
+/* Settings of one read (tests vary them); a zero field, or a NULL pointer, takes the default. */
+typedef struct JsonReaderOptions {
+	size_t chunk_size;    /* bytes read and parsed at a time; default 64 KiB */
+	size_t max_row_bytes; /* default JSON_READER_MAX_ROW_BYTES */
+} JsonReaderOptions;
+
 /*
  * Reads the whole stream. Returns false on bad input (logged as
  * "FILE: line L, column C (byte B): what"), on a read error or when a
@@ -84,10 +90,6 @@ typedef struct JsonPosition {
  * has gone, for a progress display.
  */
 bool json_read_tables(FILE *in, const char *filename, const JsonTableHandler *handler, void *ctx,
-                      JsonPosition *error_pos);
-
-/* For tests only: the size of the chunks read and parsed, and the row limit (0: defaults). */
-void json_reader_set_chunk_size(size_t size);
-void json_reader_set_max_row_bytes(size_t size);
+                      const JsonReaderOptions *options, JsonPosition *error_pos);
 
 #endif

@@ -145,10 +145,9 @@ static bool read_once(const uint8_t *data, size_t size, Run *run, size_t chunk, 
 	FILE *in = fmemopen((void *)data, size, "r");
 	if (!in)
 		abort();
-	json_reader_set_chunk_size(chunk);
-	json_reader_set_max_row_bytes(max_row);
+	JsonReaderOptions opts = {.chunk_size = chunk, .max_row_bytes = max_row};
 	JsonPosition pos = {0, 0, UINT64_MAX};
-	bool ok = json_read_tables(in, "fuzz.json", &handler, run, &pos);
+	bool ok = json_read_tables(in, "fuzz.json", &handler, run, &opts, &pos);
 	fclose(in);
 	if (ok) {
 		FUZZ_ASSERT(!run->in_table);
@@ -201,6 +200,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(read_once(data, size, &skipped, chunk, 0));
 		FUZZ_ASSERT(skipped.digest == run.digest && skipped.total_rows == 0);
 	}
-	json_reader_set_chunk_size(0);
 	return 0;
 }

@@ -175,8 +175,8 @@ static void check_round_trip(ColumnKind kind, const char *s, size_t n, bool is_n
 	JsonTableHandler handler = {.row = read_back_row};
 	FILE *in = fmemopen(text, text_len, "r");
 	FUZZ_ASSERT(in);
-	json_reader_set_chunk_size(options & 8 ? 3 : 4096); /* a small document: no 64 KiB buffer each time */
-	FUZZ_ASSERT(json_read_tables(in, "written.json", &handler, &rb, NULL)); /* valid JSON */
+	JsonReaderOptions opts = {.chunk_size = options & 8 ? 3 : 4096}; /* a small document: no 64 KiB buffer each time */
+	FUZZ_ASSERT(json_read_tables(in, "written.json", &handler, &rb, &opts, NULL)); /* valid JSON */
 	fclose(in);
 	FUZZ_ASSERT(rb.rows == 1);
 	if (ok && !is_null) {
@@ -208,7 +208,6 @@ static void check_round_trip(ColumnKind kind, const char *s, size_t n, bool is_n
 		FUZZ_ASSERT(rb.converted && rb.is_null);
 	sb_free(&rb.value);
 	free(text);
-	json_reader_set_chunk_size(0);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

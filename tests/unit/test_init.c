@@ -144,7 +144,7 @@ static size_t read_fields_after(int byte)
 	JsonTableHandler handler = {.row = count_row};
 	size_t fields = 0;
 	dirty_stack(byte);
-	CHECK(json_read_tables(f, "doc", &handler, &fields, NULL));
+	CHECK(json_read_tables(f, "doc", &handler, &fields, NULL, NULL));
 	fclose(f);
 	return fields;
 }

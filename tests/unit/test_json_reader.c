@@ -64,31 +64,36 @@ static bool on_end(void *ctx, const char *table, uint64_t rows)
 
 static const JsonTableHandler tracer = {on_begin, on_row, on_end, NULL};
 
-static bool read_with(const JsonTableHandler *handler, const char *doc, size_t len, Trace *t, JsonPosition *pos)
+/* opts: the chunk size and row limit (NULL: the defaults). */
+static bool read_with(const JsonTableHandler *handler, const JsonReaderOptions *opts, const char *doc, size_t len,
+                      Trace *t, JsonPosition *pos)
 {
 	FILE *f = fmemopen((void *)doc, len, "r");
 	if (!f)
 		return false;
-	bool ok = json_read_tables(f, "test.json", handler, t, pos);
+	bool ok = json_read_tables(f, "test.json", handler, t, opts, pos);
 	fclose(f);
 	return ok;
 }
 
-static bool read_doc(const char *doc, size_t len, Trace *t, JsonPosition *pos)
+static bool read_doc(const JsonReaderOptions *opts, const char *doc, size_t len, Trace *t, JsonPosition *pos)
 {
-	return read_with(&tracer, doc, len, t, pos);
+	return read_with(&tracer, opts, doc, len, t, pos);
 }
 
 /* The calls a read makes, or "FAILED" (with the calls before) when it fails. */
-static char *trace_with(const JsonTableHandler *handler, const char *doc, size_t len)
+static char *trace_with(const JsonTableHandler *handler, const JsonReaderOptions *opts, const char *doc, size_t len)
 {
 	Trace t = {STRBUF_INIT, 0, 0, false};
-	if (!read_with(handler, doc, len, &t, NULL))
+	if (!read_with(handler, opts, doc, len, &t, NULL))
 		sb_puts(&t.sb, "FAILED\n");
 	return sb_steal(&t.sb);
 }
 
-static char *trace_doc(const char *doc, size_t len) { return trace_with(&tracer, doc, len); }
+static char *trace_doc(const JsonReaderOptions *opts, const char *doc, size_t len)
+{
+	return trace_with(&tracer, opts, doc, len);
+}
 
 static const size_t chunk_sizes[] = {1, 2, 3, 7, 0};
 #define NCHUNKS (sizeof(chunk_sizes) / sizeof(chunk_sizes[0]))
@@ -181,16 +186,15 @@ static void test_same_calls(void)
 {
 	char *crlf = with_crlf(upstream_doc);
 	for (size_t c = 0; c < NCHUNKS; c++) {
-		json_reader_set_chunk_size(chunk_sizes[c]);
+		JsonReaderOptions opts = {.chunk_size = chunk_sizes[c]};
 		const char *docs[] = {compact_doc, upstream_doc, crlf};
 		for (size_t d = 0; d < 3; d++) {
-			char *calls = trace_doc(docs[d], strlen(docs[d]));
+			char *calls = trace_doc(&opts, docs[d], strlen(docs[d]));
 			CHECK_STR(calls, expected_calls);
 			free(calls);
 		}
 	}
 	free(crlf);
-	json_reader_set_chunk_size(0);
 }
 
 typedef struct Captured {
@@ -217,7 +221,7 @@ static void test_nul_and_pairs(void)
 	JsonTableHandler h = {NULL, capture_first, NULL, NULL};
 	Captured c = {{0}, {0}, 0, 0};
 	FILE *f = fmemopen((void *)doc, strlen(doc), "r");
-	CHECK(json_read_tables(f, "nul.json", &h, &c, NULL));
+	CHECK(json_read_tables(f, "nul.json", &h, &c, NULL, NULL));
 	fclose(f);
 	CHECK(c.len == 7 && memcmp(c.text, "a\0b\xf0\x9f\x98\x80", 7) == 0);
 	CHECK(c.key_len == 2 && memcmp(c.key, "k\0", 2) == 0);
@@ -235,7 +239,7 @@ static void test_empty_ones(void)
 		{"{\"\":[{\"\":\"\"}]}", "begin \nrow =S:\nend  1\n"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *calls = trace_doc(cases[i].doc, strlen(cases[i].doc));
+		char *calls = trace_doc(NULL, cases[i].doc, strlen(cases[i].doc));
 		CHECK_STR(calls, cases[i].calls);
 		free(calls);
 	}
@@ -246,7 +250,7 @@ static void check_cuts(const JsonTableHandler *handler, const char *const *docs,
 {
 	const size_t sizes[] = {1, 3, 0};
 	for (size_t z = 0; z < 3; z++) {
-		json_reader_set_chunk_size(sizes[z]);
+		JsonReaderOptions opts = {.chunk_size = sizes[z]};
 		for (size_t d = 0; d < count; d++) {
 			size_t len = strlen(docs[d]);
 			/* a doc ending with "}\n": cutting the newline leaves it whole */
@@ -254,17 +258,16 @@ static void check_cuts(const JsonTableHandler *handler, const char *const *docs,
 			int passed = 0;
 			for (size_t cut = 0; cut < whole; cut++) {
 				Trace t = {STRBUF_INIT, 0, 0, false};
-				if (read_with(handler, docs[d], cut, &t, NULL))
+				if (read_with(handler, &opts, docs[d], cut, &t, NULL))
 					passed++;
 				sb_free(&t.sb);
 			}
 			CHECK(passed == 0);
 			Trace t = {STRBUF_INIT, 0, 0, false};
-			CHECK(read_with(handler, docs[d], whole, &t, NULL));
+			CHECK(read_with(handler, &opts, docs[d], whole, &t, NULL));
 			sb_free(&t.sb);
 		}
 	}
-	json_reader_set_chunk_size(0);
 }
 
 /* The whole one plus whitespace passes too. */
@@ -275,7 +278,7 @@ static void test_truncated(void)
 	char *padded = xmalloc(sizeof(upstream_doc) + 8);
 	strcpy(padded, upstream_doc);
 	strcat(padded, " \r\n\t\n");
-	char *calls = trace_doc(padded, strlen(padded));
+	char *calls = trace_doc(NULL, padded, strlen(padded));
 	CHECK_STR(calls, expected_calls);
 	free(calls);
 	free(padded);
@@ -338,10 +341,10 @@ static void test_errors(void)
 		const char *doc = cases[i].doc;
 		size_t len = cases[i].len ? cases[i].len : strlen(doc);
 		for (size_t c = 0; c < NCHUNKS; c++) {
-			json_reader_set_chunk_size(chunk_sizes[c]);
+			JsonReaderOptions opts = {.chunk_size = chunk_sizes[c]};
 			Trace t = {STRBUF_INIT, 0, 0, false};
 			JsonPosition pos = {0, 0, 0};
-			bool ok = read_doc(doc, len, &t, &pos);
+			bool ok = read_doc(&opts, doc, len, &t, &pos);
 			CHECK(!ok);
 			if (ok || pos.line != cases[i].line || pos.column != cases[i].column) {
 				unit_failed++;
@@ -352,11 +355,10 @@ static void test_errors(void)
 			sb_free(&t.sb);
 		}
 	}
-	json_reader_set_chunk_size(0);
 	/* the byte offset counts from 0, on every line */
 	JsonPosition pos = {0, 0, 0};
 	Trace t = {STRBUF_INIT, 0, 0, false};
-	CHECK(!read_doc("{\n \"t\": [\n  x", 13, &t, &pos));
+	CHECK(!read_doc(NULL, "{\n \"t\": [\n  x", 13, &t, &pos));
 	CHECK(pos.line == 3 && pos.column == 3 && pos.byte == 12);
 	sb_free(&t.sb);
 }
@@ -370,12 +372,16 @@ static bool skip_some(void *ctx, const char *table)
 
 static const JsonTableHandler skipper = {on_begin, on_row, on_end, skip_some};
 
-static bool read_doc_skipping(const char *doc, size_t len, Trace *t, JsonPosition *pos)
+static bool read_doc_skipping(const JsonReaderOptions *opts, const char *doc, size_t len, Trace *t,
+                              JsonPosition *pos)
 {
-	return read_with(&skipper, doc, len, t, pos);
+	return read_with(&skipper, opts, doc, len, t, pos);
 }
 
-static char *trace_skipping(const char *doc, size_t len) { return trace_with(&skipper, doc, len); }
+static char *trace_skipping(const JsonReaderOptions *opts, const char *doc, size_t len)
+{
+	return trace_with(&skipper, opts, doc, len);
+}
 
 /*
  * Skipped tables: begin and end are called (with the rows counted), rows
@@ -388,14 +394,14 @@ static void test_skipped_tables(void)
 	                             "\"t\":[{\"x\":\"}\"}],\"s2\":[]}";
 	char *crlf = with_crlf(upstream_doc);
 	for (size_t c = 0; c < NCHUNKS; c++) {
-		json_reader_set_chunk_size(chunk_sizes[c]);
+		JsonReaderOptions opts = {.chunk_size = chunk_sizes[c]};
 		const char *docs[] = {compact_doc, upstream_doc, crlf};
 		for (size_t d = 0; d < 3; d++) {
-			char *calls = trace_skipping(docs[d], strlen(docs[d]));
+			char *calls = trace_skipping(&opts, docs[d], strlen(docs[d]));
 			CHECK_STR(calls, "begin t1\nend t1 2\nbegin empty\nend empty 0\nbegin t3\nrow a=N:1.0\nend t3 1\n");
 			free(calls);
 		}
-		char *calls = trace_skipping(tricky, strlen(tricky));
+		char *calls = trace_skipping(&opts, tricky, strlen(tricky));
 		CHECK_STR(calls, "begin s\nend s 2\nbegin t\nrow x=S:}\nend t 1\nbegin s2\nend s2 0\n");
 		free(calls);
 	}
@@ -423,11 +429,11 @@ static void test_skipped_tables(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		size_t len = bad[i].len ? bad[i].len : strlen(bad[i].doc);
 		for (size_t c = 0; c < NCHUNKS; c++) {
-			json_reader_set_chunk_size(chunk_sizes[c]);
+			JsonReaderOptions opts = {.chunk_size = chunk_sizes[c]};
 			Trace a = {STRBUF_INIT, 0, 0, false}, b = {STRBUF_INIT, 0, 0, false};
 			JsonPosition skipping = {0, 0, 0}, reading = {0, 0, 0};
-			CHECK(!read_doc_skipping(bad[i].doc, len, &a, &skipping));
-			CHECK(!read_doc(bad[i].doc, len, &b, &reading));
+			CHECK(!read_doc_skipping(&opts, bad[i].doc, len, &a, &skipping));
+			CHECK(!read_doc(&opts, bad[i].doc, len, &b, &reading));
 			if (skipping.line != reading.line || skipping.column != reading.column ||
 			    skipping.byte != reading.byte) {
 				unit_failed++;
@@ -440,23 +446,22 @@ static void test_skipped_tables(void)
 			sb_free(&b.sb);
 		}
 	}
-	json_reader_set_chunk_size(0);
 }
 
 /* A callback's false stops the read at once. */
 static void test_stops(void)
 {
 	Trace t = {STRBUF_INIT, 2, 0, false};
-	CHECK(!read_doc(compact_doc, strlen(compact_doc), &t, NULL));
+	CHECK(!read_doc(NULL, compact_doc, strlen(compact_doc), &t, NULL));
 	CHECK(t.rows == 2 && strstr(t.sb.data, "end t1") == NULL);
 	sb_free(&t.sb);
 	Trace b = {STRBUF_INIT, 0, 0, true};
-	CHECK(!read_doc(compact_doc, strlen(compact_doc), &b, NULL));
+	CHECK(!read_doc(NULL, compact_doc, strlen(compact_doc), &b, NULL));
 	CHECK_STR(b.sb.data, "begin t1\n");
 	sb_free(&b.sb);
 	/* without a handler, the file is only checked */
 	FILE *f = fmemopen((void *)upstream_doc, strlen(upstream_doc), "r");
-	CHECK(json_read_tables(f, "check.json", NULL, NULL, NULL));
+	CHECK(json_read_tables(f, "check.json", NULL, NULL, NULL, NULL));
 	fclose(f);
 }
 
@@ -500,10 +505,10 @@ static void nested(StrBuf *sb, size_t levels)
 		sb_putc(sb, i % 2 ? '}' : ']');
 }
 
-static bool read_string(const char *doc, uint64_t *rows)
+static bool read_string(const JsonReaderOptions *opts, const char *doc, uint64_t *rows)
 {
 	Trace t = {STRBUF_INIT, 0, 0, false};
-	bool ok = read_doc(doc, strlen(doc), &t, NULL);
+	bool ok = read_doc(opts, doc, strlen(doc), &t, NULL);
 	*rows = t.rows;
 	sb_free(&t.sb);
 	return ok;
@@ -513,28 +518,25 @@ static void test_limits(void)
 {
 	uint64_t rows;
 	char *doc = one_row_doc(long_text, 100000); /* a 100 kB text is fine */
-	CHECK(read_string(doc, &rows) && rows == 3);
+	CHECK(read_string(NULL, doc, &rows) && rows == 3);
 	for (size_t c = 0; c < NCHUNKS; c++) { /* over the limit, delivered whole or still pending */
-		json_reader_set_chunk_size(chunk_sizes[c] ? chunk_sizes[c] * 1000 : 0);
-		json_reader_set_max_row_bytes(50000);
-		CHECK(!read_string(doc, &rows) && rows == 1);
+		JsonReaderOptions opts = {.chunk_size = chunk_sizes[c] * 1000, .max_row_bytes = 50000};
+		CHECK(!read_string(&opts, doc, &rows) && rows == 1);
 	}
-	json_reader_set_chunk_size(0);
-	json_reader_set_max_row_bytes(0);
 	free(doc);
 
 	doc = one_row_doc(many_keys, 20000); /* duplicates found fast in a wide row */
-	CHECK(read_string(doc, &rows) && rows == 3);
+	CHECK(read_string(NULL, doc, &rows) && rows == 3);
 	free(doc);
 	doc = one_row_doc(many_keys_dup, 20000);
-	CHECK(!read_string(doc, &rows) && rows == 1);
+	CHECK(!read_string(NULL, doc, &rows) && rows == 1);
 	free(doc);
 
 	doc = one_row_doc(nested, JSON_READER_MAX_NESTING);
-	CHECK(read_string(doc, &rows) && rows == 3);
+	CHECK(read_string(NULL, doc, &rows) && rows == 3);
 	free(doc);
 	doc = one_row_doc(nested, JSON_READER_MAX_NESTING + 1);
-	CHECK(!read_string(doc, &rows) && rows == 1);
+	CHECK(!read_string(NULL, doc, &rows) && rows == 1);
 	free(doc);
 
 	StrBuf sb = STRBUF_INIT;
@@ -542,10 +544,10 @@ static void test_limits(void)
 	for (int i = 0; i < JSON_READER_MAX_TABLES; i++)
 		sb_printf(&sb, "%s\"t%d\":[]", i ? "," : "", i);
 	sb_putc(&sb, '}');
-	CHECK(read_string(sb.data, &rows));
+	CHECK(read_string(NULL, sb.data, &rows));
 	sb.len--;
 	sb_puts(&sb, ",\"one more\":[]}");
-	CHECK(!read_string(sb.data, &rows));
+	CHECK(!read_string(NULL, sb.data, &rows));
 	sb_free(&sb);
 }
 

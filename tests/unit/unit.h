@@ -35,6 +35,7 @@ void test_tags(void);
 void test_db_url(void);
 void test_json_reader(void);
 void test_init(void);
+void test_strmap(void);
 void test_fuzz_regressions(void);
 
 #endif

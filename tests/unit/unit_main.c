@@ -11,6 +11,7 @@ int main(void)
 	test_values();
 	test_tags();
 	test_db_url();
+	test_strmap();
 	test_json_reader();
 	test_init();
 	test_fuzz_regressions();
