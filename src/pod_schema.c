@@ -188,6 +188,22 @@ const char *pod_v4_dropped_column(const char *table, const char *column)
 	return NULL;
 }
 
+/* No problem, or one said: a warning with force, else an error that stops the command. */
+static bool verdict(const char *problem, bool force, const char *side, const char *version, const char *doing,
+                    const char *force_hint)
+{
+	if (!problem)
+		return true;
+	if (force) {
+		log_warn("the %s does not look like a Pod %s database: %s; %s anyway (--force)", side, version, problem,
+		         doing);
+		return true;
+	}
+	log_error("the %s does not look like a Pod %s database: %s. Check --db, or use --force%s", side, version,
+	          problem, force_hint);
+	return false;
+}
+
 /* Refuses what is not a Pod v3.8 schema: wrong database, or already migrated to v4. */
 bool pod_check_v3(const StrList *tables, bool force)
 {
@@ -198,15 +214,7 @@ bool pod_check_v3(const StrList *tables, bool force)
 		problem = "it has Pod v4's tagulous tables (video_tagulous_video_tags): it is already a v4 database";
 	else if (!strlist_contains(tables, "tagging_taggeditem") || !strlist_contains(tables, "tagging_tag"))
 		problem = "it has no django-tagging tables (tagging_tag, tagging_taggeditem)";
-	if (!problem)
-		return true;
-	if (force) {
-		log_warn("the source does not look like a Pod v3.8 database: %s; exporting anyway (--force)", problem);
-		return true;
-	}
-	log_error("the source does not look like a Pod v3.8 database: %s. Check --db, or use --force to "
-	          "export anyway", problem);
-	return false;
+	return verdict(problem, force, "source", "v3.8", "exporting", " to export anyway");
 }
 
 /* Refuses a target that is not a Pod v4 schema: wrong database, or still v3. */
@@ -218,12 +226,5 @@ bool pod_check_v4(const StrList *tables, bool force)
 		                             : "it has no video_video table";
 	else if (!strlist_contains(tables, "video_tagulous_video_tags"))
 		problem = "it has no tagulous tables (video_tagulous_video_tags): it is not a Pod v4 database";
-	if (!problem)
-		return true;
-	if (force) {
-		log_warn("the target does not look like a Pod v4 database: %s; importing anyway (--force)", problem);
-		return true;
-	}
-	log_error("the target does not look like a Pod v4 database: %s. Check --db, or use --force", problem);
-	return false;
+	return verdict(problem, force, "target", "v4", "importing", "");
 }
