@@ -67,23 +67,12 @@ while (($#)); do
     --reuse) REUSE=1; shift ;; # the default; accepted like bench/run.sh's
     --reexport) REEXPORT=1; shift ;;
     --tags-only) TAGS_ONLY=1; shift ;;
-    --pm) PM_BINARY=${2:?}; shift 2 ;;
     *) echo "bench: unknown argument: $1" >&2; usage ;;
     esac
 done
 check_common_options
 
-if [[ -n "$PM_BINARY" ]]; then
-    [[ -x "$PM_BINARY" ]] || die "--pm $PM_BINARY: not an executable"
-    PM=$WORK/podmigrate
-    cp "$PM_BINARY" "$PM"
-    PM_VERSION=$("$PM" --version)
-    PM_SHA=$(sha256sum "$PM" | cut -c1-12)
-    PM_BUILD="given with --pm; built by \`make\`, CFLAGS -O2 -g"
-else
-    build_pm
-    PM_BUILD="release build \`make\`, CFLAGS -O2 -g"
-fi
+build_pm
 start_servers
 
 V4_SCHEMA_DIR=tests/data/v4.0.3

@@ -33,6 +33,7 @@ common_option() {
     --reps) REPS=${2:?} ;;
     --server-dir) SRV_DIR=${2:?} ;;
     --write-results) WRITE_RESULTS=1; SHIFT=1 ;;
+    --pm) PM_BINARY=${2:?} ;;
     -h | --help) usage ;;
     *) SHIFT=0 ;;
     esac
@@ -54,12 +55,20 @@ check_common_options() {
 # ------------------------------------------------------------------ binary
 
 # Others may run `make` in this tree while we measure: time a private copy so
-# every repetition runs the very same binary. Sets PM, PM_VERSION, PM_SHA.
+# every repetition runs the very same binary: --pm BINARY's, or build/podmigrate
+# after `make`. Sets PM, PM_VERSION, PM_SHA, PM_BUILD.
 build_pm() {
-    log "building (make) ..."
-    make -s >&2
     PM=$WORK/podmigrate
-    cp build/podmigrate "$PM"
+    if [[ -n "${PM_BINARY:-}" ]]; then
+        [[ -x "$PM_BINARY" ]] || die "--pm $PM_BINARY: not an executable"
+        cp "$PM_BINARY" "$PM"
+        PM_BUILD="given with --pm; built by \`make\`, CFLAGS -O2 -g"
+    else
+        log "building (make) ..."
+        make -s >&2
+        cp build/podmigrate "$PM"
+        PM_BUILD="release build \`make\`, CFLAGS -O2 -g"
+    fi
     PM_VERSION=$("$PM" --version)
     PM_SHA=$(sha256sum "$PM" | cut -c1-12)
 }

@@ -3,7 +3,7 @@
 #
 # Usage: bench/run.sh [--engines sqlite,mariadb,postgresql] [--scale S]
 #                     [--rss-scale S2|none] [--reps N] [--reuse]
-#                     [--write-results] [--server-dir DIR]
+#                     [--write-results] [--server-dir DIR] [--pm BINARY]
 #
 #   --engines        comma-separated subset (default: all three)
 #   --scale S        size of the data set (tests/gen_v3_data.py --mode bench;
@@ -17,6 +17,8 @@
 #   --write-results  also write the report to bench/RESULTS.md
 #   --server-dir DIR data directory of the throwaway servers
 #                    (default /tmp/podmigrate-bench; kept between runs for --reuse)
+#   --pm BINARY      time this podmigrate binary (copied to bench/work/podmigrate)
+#                    instead of running `make` and taking build/podmigrate
 #
 # The servers listen on 127.0.0.1:53316 (MariaDB) and :55442 (PostgreSQL) so they
 # never clash with the test servers of `make test` (53306/55432); both can be
@@ -33,6 +35,7 @@ REPS=3
 REUSE=0
 WRITE_RESULTS=0
 SRV_DIR=/tmp/podmigrate-bench
+PM_BINARY=""
 WORK=$ROOT/bench/work # git-ignored
 ORIG_ARGS=("$@")
 
@@ -251,7 +254,7 @@ Written by \`bench/run.sh\`; every number below comes from the run described her
 - Date: $RUN_DATE
 - Command: \`bench/run.sh${ORIG_ARGS[*]:+ ${ORIG_ARGS[*]}}\`
 - Machine: $(nproc) CPUs ($cpu), $ram RAM, $(uname -sr); load average before the run: $LOAD_BEFORE
-- podmigrate: $PM_VERSION (release build \`make\`, CFLAGS -O2 -g; binary sha256 $PM_SHA…)
+- podmigrate: $PM_VERSION ($PM_BUILD; binary sha256 $PM_SHA…)
 EOF
     for e in "${ENGINE_LIST[@]}"; do echo "- $e: ${R[$e.version]}"; done
     cat <<EOF
