@@ -117,7 +117,7 @@ bool export_run(Db *db, JsonWriter *w, const StrList *present, ExportTotals *tot
 	}
 	json_end_object(w);
 	json_finish(w);
-	return true;
+	return !stop_requested(); /* a signal after the last row still leaves no file */
 }
 
 void export_report_absent(const ExportTotals *totals)

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "pod_schema.h"
 #include "pod_tag_import.h"
+#include "stop.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -49,6 +50,9 @@ static bool import_steps(ImportRun *run, FILE *in, const StrList *target_tables)
 /* Commits, or rolls back a dry run or a failure; false when the target is unchanged by a failure. */
 static bool finish(ImportRun *run, bool ok)
 {
+	/* a stop signal the last steps did not see (they do not all ask) still rolls back */
+	if (ok && stop_requested())
+		ok = false;
 	if (ok && run->settings->dry) {
 		ok = db_rollback(run->db);
 		log_info("Dry run: everything was rolled back, the database is unchanged.");

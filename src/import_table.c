@@ -60,7 +60,7 @@ static bool tags_begin(ImportRun *run, ImportTable *t)
 static bool tags_row(ImportRun *run, ImportTable *t, const JsonField *fields, size_t count, uint64_t row)
 {
 	(void)run;
-	return pod_tag_import_row(t->state, fields, count, row);
+	return !stop_requested() && pod_tag_import_row(t->state, fields, count, row);
 }
 
 static bool tags_end(ImportRun *run, ImportTable *t, uint64_t rows)

@@ -198,12 +198,12 @@ def strace_env():
     return dict(os.environ, ASAN_OPTIONS=(options + ":" if options else "") + "detect_leaks=0")
 
 
-def strace_command(trace_file, trace, inject=None, extra=()):
+def strace_command(trace_file, trace, inject=None, extra=(), sig="SIGKILL"):
     # not --seccomp-bpf: with it, strace 6.1 here never delivered the injected signal
     cmd = ["strace", "-f", "-qq", "-o", trace_file, "-e", "trace=" + ",".join(trace), *extra]
     if inject:
         name, when = inject
-        cmd += ["-e", "inject=%s:signal=SIGKILL:when=%d" % (name, when)]
+        cmd += ["-e", "inject=%s:signal=%s:when=%d" % (name, sig, when)]
     return cmd
 
 
@@ -436,6 +436,18 @@ def kill_at(engine, url, args, point, tries=8):
                 return
         rank = point.logical + sent[-1].rank - sent[-1].logical
     raise AssertionError("%d runs did not reach the kill point %r" % (tries, point))
+
+
+def interrupt_at(engine, url, args, point):
+    """Runs the import with SIGINT (a Ctrl-C) delivered at the entry of point's call, aimed at
+    its logical rank (never past it, whatever sends are retried): the handler only records it,
+    the call goes on. Returns the completed process, stderr decoded."""
+    cmd = strace_command(os.devnull, [point.name], (point.name, point.logical), sig="SIGINT")
+    res = subprocess.run(cmd + [PODMIGRATE, "import", "--db", url, *args], capture_output=True,
+                         env=strace_env(), timeout=600)
+    res.stderr = res.stderr.decode("utf-8", "backslashreplace")
+    check_no_sanitizer_report(res.stderr, " ".join(args))
+    return res
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import sys
 from dbquery import query
 from faults import (Tmpfs, bench_source, check_one_line_error, check_state, check_status,
                     check_strace_kills_before_the_call, choose_kill_points, count_kill_points, db_state,
-                    file_with_dangling_rows, fresh_dir, fresh_target, kill_at, listing, loaded_target,
+                    file_with_dangling_rows, fresh_dir, fresh_target, interrupt_at, kill_at, listing, loaded_target,
                     other_connections, read_bytes, run_podmigrate, start_streaming, state_diff,
                     wait_for_other_connections_to_end)
 from pmtest import check, check_eq, edge_export, engines, podmigrate, run, test
@@ -93,6 +93,39 @@ def kill_9_at_any_point_of_an_import_leaves_the_target_as_it_was(engine):
     res = podmigrate("import", "--db", target, *args, "-q")
     check_status(res.returncode, (0, 3), "the import after the kills", res.stderr)
     check_state(imported, db_state(engine, target), "an import after the kills, compared with one never killed,")
+
+
+@test
+def a_stop_signal_after_the_loading_still_rolls_back(engine):
+    """SIGINT (Ctrl-C) delivered in the tags, the content types and the integrity check, where
+    no loop asks for it, and at the last call before COMMIT: the import still notices it
+    before committing, exits 1 naming the signal, and the target is exactly as before (it used
+    to commit: only the loading's loops asked)."""
+    check_strace_kills_before_the_call()
+    _, big = bench_source(engine)
+    args = ["-i", big]
+    calls = count_kill_points(engine, loaded_target(engine, "pm_faults_int_count"), args)
+    points = []
+    for phase in ("tags", "content types", "integrity"):
+        items = [c for c in calls if c.phase == phase]
+        if items:
+            points.append(items[len(items) // 2])
+    # the last call before COMMIT. SQLite's COMMIT logs nothing and reads too (its deferred keys):
+    # there, the last call before the last line logged ahead of it (a signal during COMMIT
+    # rightly ends in a commit)
+    last = [c for c in calls if c.phase not in ("commit", "after commit")]
+    if engine.name == "sqlite":
+        last = [c for c in last if c.stderr_offset < last[-1].stderr_offset]
+    points.append(last[-1])
+    check(len(points) >= 3, "too few points after the loading: %r" % points)
+    target = loaded_target(engine, "pm_faults_int")
+    before = db_state(engine, target)
+    for point in points:
+        res = interrupt_at(engine, target, args, point)
+        check_eq(res.returncode, 1, "the import interrupted at %r: %s" % (point, res.stderr[-1500:]))
+        check("interrupted by signal %d" % signal.SIGINT in res.stderr, "the signal is not named: %s"
+              % res.stderr[-1500:])
+        check_state(before, db_state(engine, target), "the target after a SIGINT at %r" % point)
 
 
 # --- 2. the server connection killed ------------------------------------------------------------
