@@ -1,4 +1,4 @@
-/* Shared pieces of the command-line layer: exit codes, signals, option helpers. */
+/* Shared pieces of the command-line layer: exit codes, the --db argument, option checks. */
 #ifndef PODMIGRATE_CLI_H
 #define PODMIGRATE_CLI_H
 

@@ -134,7 +134,7 @@ int cmd_export(int argc, char **argv)
 	ExportTotals totals = {0};
 	AtomicFile out = {0};
 	bool to_stdout = strcmp(opts.output, "-") == 0;
-	bool ok = db_begin_snapshot(db) && db_list_tables(db, &present) && pod_check_v3(&present, opts.force);
+	bool ok = export_begin(db, opts.force, &present);
 	if (ok && !to_stdout)
 		ok = atomic_file_open(&out, opts.output, S_IRUSR | S_IWUSR);
 	if (ok) {
@@ -149,7 +149,7 @@ int cmd_export(int argc, char **argv)
 		log_error("cannot write to standard output");
 		ok = false;
 	}
-	db_rollback(db); /* the snapshot only read */
+	export_end(db);
 	db_close(db);
 	if (ok && !to_stdout)
 		ok = atomic_file_commit(&out);

@@ -7,8 +7,7 @@
 #include <string.h>
 
 /*
- * Keys per DELETE ... IN statement (integrity.c had 500, table_sync.c 1000):
- * even 1000 of the longest indexable keys stay far below MariaDB's
+ * Keys per DELETE ... IN statement: even 1000 of the longest indexable keys stay far below MariaDB's
  * max_allowed_packet; SQLite and PostgreSQL set no limit that near.
  */
 #define DELETE_BATCH 1000
@@ -19,6 +18,7 @@ static const DbOps *const engines[] = {
 	[DB_ENGINE_PGSQL] = &db_pgsql_ops,
 	[DB_ENGINE_MYSQL] = &db_mysql_ops,
 };
+_Static_assert(sizeof(engines) / sizeof(engines[0]) == DB_ENGINE_COUNT, "an engine without its row in engines[]");
 
 Db *db_open(const char *text, DbOpenMode mode)
 {

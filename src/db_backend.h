@@ -11,8 +11,13 @@
 
 #include <stddef.h>
 
+/*
+ * What an engine provides. Every member is required unless its comment says
+ * NULL is allowed; each does what the db.h function of the same name says
+ * (db_exec, db_query, db_list_tables...), which only adds the logging.
+ */
 typedef struct DbOps {
-	const char *engine_name;
+	const char *engine_name; /* for messages: "SQLite", "PostgreSQL", "MariaDB" */
 	/* Size of the backend's connection struct, whose first member is a Db; db_open zeroes it. */
 	size_t db_size;
 	bool (*connect)(Db *db, const DbUrl *url, DbOpenMode mode);
@@ -24,6 +29,7 @@ typedef struct DbOps {
 	bool (*list_tables)(Db *db, StrList *tables);
 	bool (*list_columns)(Db *db, const char *table, DbColumns *columns);
 	bool (*list_foreign_keys)(Db *db, const char *table, DbForeignKeys *keys);
+	/* One consistent, read-only view for everything read until rollback (export). */
 	bool (*begin_snapshot)(Db *db);
 	bool (*begin)(Db *db);
 	bool (*commit)(Db *db);
@@ -48,11 +54,15 @@ typedef struct DbOps {
 	 */
 	bool (*suspend_foreign_keys)(Db *db, const char *table);
 	bool (*resume_foreign_keys)(Db *db);
-	/* Moves the id sequence of a table past its largest id. */
+	/* Moves the id sequence of a table past its largest id (a no-op where none is kept apart). */
 	bool (*reset_sequence)(Db *db, const char *table, const DbColumn *column);
 	/* See db_iexact_keys. */
 	bool (*iexact_keys)(Db *db, const char *table, const char *column, const StrList *names, StrList *keys);
-	/* The engine's bulk path: COPY FROM STDIN, multi-row INSERT, prepared statement. */
+	/*
+	 * The engine's bulk path: COPY FROM STDIN, LOAD DATA or multi-row INSERT,
+	 * prepared statement. load_end reports a refused row naming it; both
+	 * load_end and load_abort free the loader.
+	 */
 	DbLoader *(*load_begin)(Db *db, const char *table, const DbColumns *columns);
 	bool (*load_row)(DbLoader *loader, const DbValue *values);
 	bool (*load_end)(DbLoader *loader);

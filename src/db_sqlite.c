@@ -55,7 +55,7 @@ static bool sqlite_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 		return false;
 	}
 	sqlite3_busy_timeout(s->conn, 10000);
-		sqlite3_extended_result_codes(s->conn, 1);
+	sqlite3_extended_result_codes(s->conn, 1);
 	rc = sqlite3_create_function(s->conn, "django_datetime_cast_date", 3,
 	                             SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 	                             django_datetime_cast_date, NULL, NULL);

@@ -8,6 +8,7 @@ typedef enum {
 	DB_ENGINE_SQLITE,
 	DB_ENGINE_PGSQL,
 	DB_ENGINE_MYSQL,
+	DB_ENGINE_COUNT /* not an engine: how many there are */
 } DbEngine;
 
 typedef struct DbUrl {

@@ -94,6 +94,16 @@ static bool export_tags(Db *db, JsonWriter *w, const PodTagSource *source, Expor
 	return true;
 }
 
+bool export_begin(Db *db, bool force, StrList *tables)
+{
+	return db_begin_snapshot(db) && db_list_tables(db, tables) && pod_check_v3(tables, force);
+}
+
+void export_end(Db *db)
+{
+	db_rollback(db);
+}
+
 bool export_run(Db *db, JsonWriter *w, const StrList *present, ExportTotals *totals)
 {
 	json_begin_object(w);

@@ -18,6 +18,15 @@ typedef struct ExportTotals {
 } ExportTotals;
 
 /*
+ * Begins the one consistent snapshot the whole export reads, lists the
+ * source's tables into tables and checks they look like Pod v3.8 (a warning
+ * only, with force). False, logged, when any of it fails.
+ */
+bool export_begin(Db *db, bool force, StrList *tables);
+/* Ends the snapshot (it only read), whatever came between. */
+void export_end(Db *db);
+
+/*
  * Writes the whole document to w (present: the source's tables, read in the
  * snapshot the caller began). False, logged, at the first failure: the
  * output is then incomplete.

@@ -1,4 +1,8 @@
-/* What podmigrate knows of Pod's schema: the tables moved from v3 to v4, in order. */
+/*
+ * What podmigrate knows of Pod's schema: the tables moved from v3 to v4 in
+ * order, the tag pseudo-tables, the v3 and v4 checks, v4's model defaults
+ * and the v3 columns v4 dropped.
+ */
 #ifndef PODMIGRATE_POD_SCHEMA_H
 #define PODMIGRATE_POD_SCHEMA_H
 

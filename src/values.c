@@ -246,6 +246,22 @@ static bool json_number_syntax(const char *s, size_t len)
 	return i == len;
 }
 
+/* The text kinds with one canonical form: how to reach it, and what a value that has none is not. */
+typedef struct Normalizer {
+	bool (*normalize)(const char *s, size_t len, StrBuf *out);
+	const char *why;
+} Normalizer;
+
+static const Normalizer *normalizer_of(ColumnKind kind)
+{
+	static const Normalizer datetime = {value_normalize_datetime,
+	                                    "not a datetime (YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM])"};
+	static const Normalizer date = {value_normalize_date, "not a date (YYYY-MM-DD)"};
+	static const Normalizer time = {value_normalize_time, "not a time (HH:MM:SS[.ffffff])"};
+	static const Normalizer uuid = {value_normalize_uuid, "not a UUID"};
+	return kind == COL_DATETIME ? &datetime : kind == COL_DATE ? &date : kind == COL_TIME ? &time : &uuid;
+}
+
 bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrBuf *canon, const char **why)
 {
 	if (!value->data) {
@@ -279,10 +295,10 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrB
 	}
 	case COL_FLOAT: {
 		char *end;
-		char *copy = strndup(s, len);
+		char *copy = xstrndup(s, len);
 		errno = 0;
 		double d = strtod(copy, &end);
-		bool parsed = copy && *end == '\0' && end != copy && isfinite(d);
+		bool parsed = *end == '\0' && end != copy && isfinite(d);
 		free(copy);
 		if (!parsed) {
 			*why = "not a finite number (JSON has no NaN or Infinity)";
@@ -303,20 +319,11 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrB
 		json_number(w, s, len);
 		return true;
 	case COL_DATETIME:
-		ok = value_normalize_datetime(s, len, canon);
-		*why = "not a datetime (YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM])";
-		break;
 	case COL_DATE:
-		ok = value_normalize_date(s, len, canon);
-		*why = "not a date (YYYY-MM-DD)";
-		break;
 	case COL_TIME:
-		ok = value_normalize_time(s, len, canon);
-		*why = "not a time (HH:MM:SS[.ffffff])";
-		break;
 	case COL_UUID:
-		ok = value_normalize_uuid(s, len, canon);
-		*why = "not a UUID";
+		ok = normalizer_of(kind)->normalize(s, len, canon);
+		*why = normalizer_of(kind)->why;
 		break;
 	default:
 		if (!json_string(w, s, len)) {
@@ -412,21 +419,12 @@ bool value_from_json(const DbColumn *column, JsonValueType kind, const char *tex
 	case COL_DATETIME:
 	case COL_DATE:
 	case COL_TIME:
-	case COL_UUID: {
-		bool (*normalize)(const char *, size_t, StrBuf *) =
-			column->kind == COL_DATETIME ? value_normalize_datetime
-			: column->kind == COL_DATE   ? value_normalize_date
-			: column->kind == COL_TIME   ? value_normalize_time
-			                             : value_normalize_uuid;
-		if (kind != JSON_STRING || !normalize(text, len, out)) {
-			*why = column->kind == COL_DATETIME ? "not a datetime (YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM])"
-			       : column->kind == COL_DATE   ? "not a date (YYYY-MM-DD)"
-			       : column->kind == COL_TIME   ? "not a time (HH:MM:SS[.ffffff])"
-			                                    : "not a UUID";
+	case COL_UUID:
+		if (kind != JSON_STRING || !normalizer_of(column->kind)->normalize(text, len, out)) {
+			*why = normalizer_of(column->kind)->why;
 			return false;
 		}
 		return true;
-	}
 	case COL_JSON:
 		/* text, or nested JSON as upstream writes PostgreSQL's jsonb */
 		sb_append(out, text, len);
