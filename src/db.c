@@ -238,6 +238,11 @@ void db_loader_init(DbLoader *loader, Db *db, const char *table, const DbColumns
 	loader->columns = columns;
 }
 
+void db_loader_release(DbLoader *loader)
+{
+	free(loader->table);
+}
+
 static void column_limits_from_type(DbColumn *c);
 
 void db_columns_add(DbColumns *columns, const char *name, const char *type, bool not_null,

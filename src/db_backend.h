@@ -87,6 +87,8 @@ extern const DbOps db_pgsql_ops;
 extern const DbOps db_mysql_ops;
 
 void db_loader_init(DbLoader *loader, Db *db, const char *table, const DbColumns *columns);
+/* Frees what db_loader_init allocated (the backend frees its own struct). */
+void db_loader_release(DbLoader *loader);
 
 /* text between two quote characters, any quote inside doubled. */
 void quote_doubling(StrBuf *sb, const char *text, char quote);

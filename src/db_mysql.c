@@ -620,7 +620,7 @@ static void my_load_abort(DbLoader *loader)
 	sb_free(&l->load_sql);
 	sb_free(&l->statement);
 	free(l->row_starts);
-	free(loader->table);
+	db_loader_release(loader);
 	free(l);
 }
 

@@ -713,7 +713,7 @@ static bool pg_load_row(DbLoader *loader, const DbValue *values)
 static void pg_load_free(PgLoader *l)
 {
 	sb_free(&l->buffer);
-	free(l->base.table);
+	db_loader_release(&l->base);
 	free(l);
 }
 

@@ -353,7 +353,7 @@ static void sqlite_load_abort(DbLoader *loader)
 {
 	SqliteLoader *l = (SqliteLoader *)loader;
 	sqlite3_finalize(l->stmt);
-	free(loader->table);
+	db_loader_release(loader);
 	free(l);
 }
 

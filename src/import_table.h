@@ -24,7 +24,7 @@ typedef struct ImportTable ImportTable;
 
 /* The state of one import, shared by its tables; set up and freed by import_run. */
 typedef struct ImportRun {
-	Db *db;
+	Db *db;                         /* borrowed from import_run's caller, like settings */
 	const ImportSettings *settings;
 	StrMap target_index;    /* the target's tables, to look them up in constant time */
 	StrList written_tables; /* what the import replaced: checked before commit */

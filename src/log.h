@@ -35,8 +35,8 @@ void progress_clear(void);
 
 /* The progress of one table: its rows so far and their rate, as export and import show it. */
 typedef struct TableProgress {
-	const char *table;
-	double started; /* clock_now() at progress_start */
+	const char *table; /* borrowed: the caller's, for as long as the progress is shown */
+	double started;    /* clock_now() at progress_start */
 	double last_shown;
 } TableProgress;
 

@@ -13,7 +13,7 @@ typedef struct TableSummary {
 	uint64_t repaired;
 	uint64_t rejected;
 	double seconds;
-	const char *note; /* "skipped: not in v4", ...; NULL when loaded */
+	const char *note; /* a static string, "skipped: not in the target", ...; NULL when loaded */
 	bool folded;      /* shown in one line with the other folded tables, not alone */
 } TableSummary;
 
