@@ -220,7 +220,8 @@ static bool load_row(ImportRun *run, ImportTable *t, const JsonField *fields, si
 	if (repair == POD_REPAIR_DROPPED)
 		return true;
 	if (!db_load_row(l->loader, l->values)) {
-		log_error("table %s: row %" PRIu64 " was refused", t->name, row);
+		/* the engine named the row it refused, which may be an earlier one of a batch */
+		log_error("table %s: the load stopped at row %" PRIu64 " of the file", t->name, row);
 		return false;
 	}
 	t->summary->inserted++;
