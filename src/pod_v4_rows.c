@@ -68,6 +68,35 @@ static size_t split_tabs(char *line, const char **fields, size_t max)
 	return n;
 }
 
+/* A bulk load into a table, begun at its first row; its end moves the table's id sequence. */
+typedef struct LazyLoad {
+	Db *db;
+	const char *table;
+	const char *const *names; /* the columns loaded, in the values' order */
+	size_t count;
+	DbColumns columns;
+	DbLoader *loader;
+} LazyLoad;
+
+static bool lazy_load_row(LazyLoad *l, const DbValue *values)
+{
+	if (!l->loader && !(db_pick_columns(l->db, l->table, l->names, l->count, &l->columns) &&
+	                    (l->loader = db_load_begin(l->db, l->table, &l->columns)) != NULL))
+		return false;
+	return db_load_row(l->loader, values);
+}
+
+/* Ends (ok) or aborts the load if one began, and frees it all; returns ok, or false if the end failed. */
+static bool lazy_load_end(LazyLoad *l, bool ok)
+{
+	if (l->loader)
+		ok = ok ? db_load_end(l->loader) : (db_load_abort(l->loader), false);
+	if (ok && l->columns.count)
+		ok = db_reset_sequence(l->db, l->table, &l->columns.items[0]);
+	db_columns_free(&l->columns);
+	return ok;
+}
+
 static bool restore_content_types(Db *db, const PodV4Rows *rows, StrMap *ids, size_t *added)
 {
 	StrList now = STRLIST_INIT;
@@ -80,36 +109,24 @@ static bool restore_content_types(Db *db, const PodV4Rows *rows, StrMap *ids, si
 	}
 	strlist_free(&now);
 	static const char *const names[] = {"id", "app_label", "model"};
-	DbColumns columns = {0};
-	DbLoader *loader = NULL;
+	LazyLoad load = {.db = db, .table = "django_content_type", .names = names, .count = 3};
 	for (size_t i = 0; ok && i < rows->content_types.count; i++) {
 		const char *key = rows->content_types.items[i];
 		size_t id;
 		if (strmap_get(ids, key, strlen(key), &id))
 			continue;
-		if (!loader) {
-			ok = db_pick_columns(db, "django_content_type", names, 3, &columns) &&
-			     (loader = db_load_begin(db, "django_content_type", &columns)) != NULL;
-			if (!ok)
-				break;
-		}
 		char *copy = xstrdup(key), number[24];
 		const char *fields[2];
 		split_tabs(copy, fields, 2);
 		snprintf(number, sizeof(number), "%lld", ++next);
 		DbValue values[3] = {{number, strlen(number)}, {fields[0], strlen(fields[0])},
 		                     {fields[1], strlen(fields[1])}};
-		ok = db_load_row(loader, values);
+		ok = lazy_load_row(&load, values);
 		free(copy);
 		strmap_put(ids, key, strlen(key), (size_t)next);
 		(*added)++;
 	}
-	if (loader)
-		ok = ok ? db_load_end(loader) : (db_load_abort(loader), false);
-	if (ok && columns.count)
-		ok = db_reset_sequence(db, "django_content_type", &columns.items[0]);
-	db_columns_free(&columns);
-	return ok;
+	return lazy_load_end(&load, ok);
 }
 
 static bool restore_permissions(Db *db, const PodV4Rows *rows, const StrMap *content_type_ids, size_t *added)
@@ -124,8 +141,7 @@ static bool restore_permissions(Db *db, const PodV4Rows *rows, const StrMap *con
 	}
 	strlist_free(&now);
 	static const char *const names[] = {"id", "name", "content_type_id", "codename"};
-	DbColumns columns = {0};
-	DbLoader *loader = NULL;
+	LazyLoad load = {.db = db, .table = "auth_permission", .names = names, .count = 4};
 	for (size_t i = 0; ok && i < rows->permissions.count; i++) {
 		const char *line = rows->permissions.items[i];
 		size_t key_len = (size_t)(strrchr(line, '\t') - line), dummy;
@@ -135,29 +151,19 @@ static bool restore_permissions(Db *db, const PodV4Rows *rows, const StrMap *con
 		const char *fields[4];
 		split_tabs(copy, fields, 4);
 		size_t ct_key_len = strlen(fields[0]) + 1 + strlen(fields[1]), ct_id;
-		bool found = strmap_get(content_type_ids, line, ct_key_len, &ct_id);
-		if (found && !loader) {
-			ok = db_pick_columns(db, "auth_permission", names, 4, &columns) &&
-			     (loader = db_load_begin(db, "auth_permission", &columns)) != NULL;
-		}
-		if (found && ok) {
+		if (strmap_get(content_type_ids, line, ct_key_len, &ct_id)) {
 			char number[24], ct[24];
 			snprintf(number, sizeof(number), "%lld", ++next);
 			snprintf(ct, sizeof(ct), "%zu", ct_id);
 			DbValue values[4] = {{number, strlen(number)}, {fields[3], strlen(fields[3])},
 			                     {ct, strlen(ct)}, {fields[2], strlen(fields[2])}};
-			ok = db_load_row(loader, values);
+			ok = lazy_load_row(&load, values);
 			(*added)++;
 		}
 		free(copy);
 	}
-	if (loader)
-		ok = ok ? db_load_end(loader) : (db_load_abort(loader), false);
-	if (ok && columns.count)
-		ok = db_reset_sequence(db, "auth_permission", &columns.items[0]);
-	db_columns_free(&columns);
 	strmap_free(&present);
-	return ok;
+	return lazy_load_end(&load, ok);
 }
 
 bool pod_v4_rows_restore(Db *db, const PodV4Rows *rows)
