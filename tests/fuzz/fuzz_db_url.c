@@ -92,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(url.database);
 			FUZZ_ASSERT(!database_has_encoded_nul(text));
 			break;
+		case DB_ENGINE_COUNT: FUZZ_ASSERT(false); break; /* not an engine: never parsed */
 		}
 	}
 	/* the mask errs on the safe side: a "password=" value is hidden anywhere, even in a host or a path */
