@@ -7,8 +7,9 @@
 #include <string.h>
 
 /*
- * Keys per DELETE ... IN statement: even 1000 of the longest indexable keys stay far below MariaDB's
- * max_allowed_packet; SQLite and PostgreSQL set no limit that near.
+ * Keys per DELETE ... IN statement: even 1000 of the longest indexable keys
+ * stay far below MariaDB's max_allowed_packet; SQLite and PostgreSQL set no
+ * limit that near.
  */
 #define DELETE_BATCH 1000
 

@@ -42,4 +42,3 @@ bool stop_requested(void)
 	log_error("interrupted by signal %d", (int)stop_signal);
 	return true;
 }
-
