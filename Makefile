@@ -8,8 +8,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lm
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm -pthread
 
 ifeq ($(SANITIZE),1)
 BUILD   := build/asan

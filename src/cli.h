@@ -10,7 +10,8 @@ enum {
 	EXIT_OK = 0,
 	EXIT_FAILED = 1,   /* nothing changed: the target is as it was */
 	EXIT_USAGE = 2,
-	EXIT_REJECTED = 3, /* import completed, some rows were rejected */
+	EXIT_REJECTED = 3,  /* import completed, some rows were rejected */
+	EXIT_DIFFERENT = 4, /* verify found differences */
 };
 
 /*
@@ -31,5 +32,6 @@ bool cli_parse_count(const char *option, const char *text, int max, int *value);
 
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -203,6 +203,13 @@ bool db_reset_sequence(Db *db, const char *table, const DbColumn *column)
 	return db->ops->reset_sequence(db, table, column);
 }
 
+bool db_next_id(Db *db, const char *table, const DbColumn *column, int64_t *next, bool *always_past)
+{
+	*next = 0;
+	*always_past = !db->ops->next_id;
+	return *always_past || db->ops->next_id(db, table, column, next);
+}
+
 bool db_suspend_foreign_keys(Db *db, const char *table)
 {
 	return !db->ops->suspend_foreign_keys || db->ops->suspend_foreign_keys(db, table);

@@ -158,6 +158,13 @@ void db_order_expr(Db *db, StrBuf *sb, const DbColumn *column);
  */
 void db_append_select(Db *db, StrBuf *sql, const char *table, const DbColumns *columns);
 
+/*
+ * The id the engine gives the next row of table inserted without one (its
+ * sequence, or AUTO_INCREMENT), in *next; 0 when the table has none. Engines
+ * that always take the largest id plus one (SQLite) set *always_past.
+ */
+bool db_next_id(Db *db, const char *table, const DbColumn *column, int64_t *next, bool *always_past);
+
 /* Writing. */
 
 /* Moves the id sequence of table (column: its key) past its largest id. */

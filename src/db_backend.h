@@ -56,6 +56,8 @@ typedef struct DbOps {
 	bool (*resume_foreign_keys)(Db *db);
 	/* Moves the id sequence of a table past its largest id (a no-op where none is kept apart). */
 	bool (*reset_sequence)(Db *db, const char *table, const DbColumn *column);
+	/* See db_next_id; NULL where new ids are always past the largest (SQLite's rowid, AUTOINCREMENT too). */
+	bool (*next_id)(Db *db, const char *table, const DbColumn *column, int64_t *next);
 	/* See db_iexact_keys. */
 	bool (*iexact_keys)(Db *db, const char *table, const char *column, const StrList *names, StrList *keys);
 	/*

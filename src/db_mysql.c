@@ -322,6 +322,21 @@ static bool keep_first_value(void *ctx, const DbValue *values, size_t ncols)
 	return true;
 }
 
+/* InnoDB's counter: never below the largest id plus one since MariaDB 10.2, but read, not assumed. */
+static bool my_next_id(Db *db, const char *table, const DbColumn *column, int64_t *next)
+{
+	(void)column;
+	StrBuf sql = STRBUF_INIT, value = STRBUF_INIT;
+	sb_puts(&sql, "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+	              "AND TABLE_NAME = ");
+	my_quote_literal(&sql, table);
+	bool ok = my_query(db, sql.data, keep_first_value, &value);
+	*next = ok && value.len ? strtoll(value.data, NULL, 10) : 0;
+	sb_free(&sql);
+	sb_free(&value);
+	return ok;
+}
+
 static bool keep_all_values(void *ctx, const DbValue *values, size_t ncols)
 {
 	for (size_t i = 0; i < ncols; i++) {
@@ -651,6 +666,7 @@ const DbOps db_mysql_ops = {
 	.order_expr = my_order_expr,
 	.defer_constraints = my_defer_constraints,
 	.reset_sequence = my_reset_sequence,
+	.next_id = my_next_id,
 	.iexact_keys = my_iexact_keys,
 	.load_begin = my_load_begin,
 	.load_row = my_load_row,

@@ -541,6 +541,37 @@ static bool pg_reset_sequence(Db *db, const char *table, const DbColumn *column)
 	return ok;
 }
 
+static bool keep_int64(void *ctx, const DbValue *v, size_t ncols)
+{
+	(void)ncols;
+	if (v[0].data)
+		*(int64_t *)ctx = strtoll(v[0].data, NULL, 10);
+	return true;
+}
+
+static bool pg_next_id(Db *db, const char *table, const DbColumn *column, int64_t *next)
+{
+	StrBuf ident = STRBUF_INIT, sql = STRBUF_INIT;
+	StrList found = STRLIST_INIT;
+	quote_ident_double(&ident, table);
+	sb_puts(&sql, "SELECT s, 0 FROM pg_get_serial_sequence(");
+	quote_literal_standard(&sql, ident.data);
+	sb_puts(&sql, ", ");
+	quote_literal_standard(&sql, column->name);
+	sb_puts(&sql, ") AS s WHERE s IS NOT NULL");
+	bool ok = pg_catalog_query(db, sql.data, NULL, keep_sequence, &found);
+	if (ok && found.count == 2) {
+		sb_reset(&sql); /* the name comes quoted and schema-qualified */
+		sb_printf(&sql, "SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM %s",
+		          found.items[0]);
+		ok = pg_catalog_query(db, sql.data, NULL, keep_int64, next);
+	}
+	strlist_free(&found);
+	sb_free(&ident);
+	sb_free(&sql);
+	return ok;
+}
+
 /*
  * Django's iexact on PostgreSQL compares UPPER(), which follows the database's
  * LC_CTYPE: Unicode simple upper-casing, or ASCII only under the C locale
@@ -809,6 +840,7 @@ const DbOps db_pgsql_ops = {
 	.clear_tables = pg_clear_tables,
 	.suspend_foreign_keys = pg_suspend_foreign_keys,
 	.resume_foreign_keys = pg_resume_foreign_keys,
+	.next_id = pg_next_id,
 	.iexact_keys = pg_iexact_keys,
 	.load_begin = pg_load_begin,
 	.load_row = pg_load_row,

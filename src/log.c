@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -9,6 +10,8 @@
 static LogLevel threshold = LOG_INFO;
 static bool progress_visible;
 static char first_error[1024];
+/* A message is written whole even when a reader thread (row_stream.c) logs meanwhile. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void log_set_level(LogLevel level) { threshold = level; }
 
@@ -31,22 +34,24 @@ const char *log_first_error(void) { return first_error; }
 
 void log_msg(LogLevel level, const char *fmt, ...)
 {
+	pthread_mutex_lock(&log_lock);
 	if (level == LOG_ERROR && !first_error[0]) {
 		va_list copy;
 		va_start(copy, fmt);
 		vsnprintf(first_error, sizeof(first_error), fmt, copy);
 		va_end(copy);
 	}
-	if (!log_enabled(level))
-		return;
-	progress_clear();
-	va_list ap;
-	va_start(ap, fmt);
-	fputs(level >= LOG_WARN ? "podmigrate: " : "", stderr);
-	fputs(level_prefix(level), stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
+	if (log_enabled(level)) {
+		progress_clear();
+		va_list ap;
+		va_start(ap, fmt);
+		fputs(level >= LOG_WARN ? "podmigrate: " : "", stderr);
+		fputs(level_prefix(level), stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&log_lock);
 }
 
 bool progress_enabled(void) { return threshold <= LOG_INFO && isatty(STDERR_FILENO); }

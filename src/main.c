@@ -16,6 +16,8 @@ static void main_usage(FILE *out)
 	      "           (data_from_v3_to_v4/v3_exported_tables.json)\n"
 	      "  import   load that file into the Pod v4 database made by 'make createDB',\n"
 	      "           in one transaction\n"
+	      "  verify   prove that the v4 database holds what v3 (or the file) gives,\n"
+	      "           row by row, tag by tag\n"
 	      "\n"
 	      "Run 'podmigrate COMMAND --help' for the options of a command.\n"
 	      "\n"
@@ -23,6 +25,7 @@ static void main_usage(FILE *out)
 	      "  podmigrate export --db mysql://pod@localhost/pod_v3\n"
 	      "  podmigrate import --db mysql://pod@localhost/pod_v4 --dry\n"
 	      "  podmigrate import --db mysql://pod@localhost/pod_v4\n"
+	      "  podmigrate verify --from mysql://pod@localhost/pod_v3 --to mysql://pod@localhost/pod_v4\n"
 	      "\n"
 	      "Options:\n"
 	      "  -h, --help       show this help\n"
@@ -37,6 +40,7 @@ static const struct {
 } commands[] = {
 	{"export", cmd_export},
 	{"import", cmd_import},
+	{"verify", cmd_verify},
 };
 
 int main(int argc, char **argv)

@@ -20,7 +20,7 @@ static PodRepairResult repair_meeting(PodRepairs *r, const DbColumns *columns, D
 	if (start < 0 || until < 0 || !values[start].data || !values[until].data || values[start].len < 10 ||
 	    values[until].len != 10 || memcmp(values[until].data, values[start].data, 10) >= 0)
 		return POD_REPAIR_NONE;
-	if (r->meetings_shown++ < REPAIRS_SHOWN)
+	if (!r->quiet && r->meetings_shown++ < REPAIRS_SHOWN)
 		log_info("  repaired meeting row %" PRIu64 ": recurring_until %.10s is before the start date %.10s; "
 		         "set to the start date", row, values[until].data, values[start].data);
 	values[until].data = values[start].data; /* the date part of the UTC datetime */
@@ -42,7 +42,7 @@ static PodRepairResult repair_video_to_delete(PodRepairs *r, const DbColumns *co
 		return POD_REPAIR_NONE;
 	}
 	strmap_put(&r->merged_ids, values[id].data, values[id].len, kept);
-	if (r->merges_shown++ < REPAIRS_SHOWN)
+	if (!r->quiet && r->merges_shown++ < REPAIRS_SHOWN)
 		log_info("  repaired video_videotodelete row %" PRIu64 ": id %.*s has the same date_deletion %.*s as "
 		         "id %s (unique in v4): merged into it", row, (int)values[id].len, values[id].data,
 		         (int)values[date].len, values[date].data, r->kept_ids.items[kept]);

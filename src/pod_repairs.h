@@ -24,6 +24,7 @@ typedef struct PodRepairs {
 	StrMap links;        /* video_videotodelete_video: "todelete_id video_id" seen */
 	StrBuf scratch;
 	uint64_t meetings_shown, merges_shown; /* repairs logged one by one, then only counted */
+	bool quiet; /* log none (verify applies the rules to derive what v4 must hold) */
 } PodRepairs;
 
 typedef enum {

@@ -228,3 +228,8 @@ bool pod_check_v4(const StrList *tables, bool force)
 		problem = "it has no tagulous tables (video_tagulous_video_tags): it is not a Pod v4 database";
 	return verdict(problem, force, "target", "v4", "importing", "");
 }
+
+bool pod_v4_keeps_own_rows(const char *table)
+{
+	return !strcmp(table, "django_content_type") || !strcmp(table, "auth_permission");
+}

@@ -54,6 +54,12 @@ bool pod_check_v4(const StrList *tables, bool force);
  */
 const char *pod_v4_model_default(const char *table, const char *column);
 
+/*
+ * Whether the import adds v4's own rows back to table after loading v3's
+ * (content types and permissions of v4-only models, with ids past v3's).
+ */
+bool pod_v4_keeps_own_rows(const char *table);
+
 /* Why a v3 column is absent from v4, when it is known and expected; NULL otherwise. */
 const char *pod_v4_dropped_column(const char *table, const char *column);
 

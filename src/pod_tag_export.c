@@ -75,19 +75,24 @@ static bool add_tag_row(void *ctx, const DbValue *values, size_t ncols)
 	return true;
 }
 
+void pod_tag_export_query(Db *db, const PodTagSource *source, StrBuf *sql)
+{
+	/* Aggregated by the caller, not with GROUP_CONCAT (MySQL cuts it at group_concat_max_len). */
+	sb_puts(sql, "SELECT ti.object_id, t.name FROM tagging_taggeditem ti "
+	             "JOIN tagging_tag t ON t.id = ti.tag_id "
+	             "JOIN django_content_type ct ON ct.id = ti.content_type_id WHERE ct.app_label = ");
+	db_quote_literal(db, sql, source->app_label);
+	sb_puts(sql, " AND ct.model = ");
+	db_quote_literal(db, sql, source->model);
+	sb_puts(sql, " ORDER BY ti.object_id, ti.id");
+}
+
 bool pod_tag_export(Db *db, JsonWriter *w, const PodTagSource *source, TableProgress *progress,
                     uint64_t *rows)
 {
 	TagStream tags = {.w = w, .source = source, .progress = progress};
 	StrBuf sql = STRBUF_INIT;
-	/* Aggregated here, not with GROUP_CONCAT (MySQL cuts it at group_concat_max_len). */
-	sb_puts(&sql, "SELECT ti.object_id, t.name FROM tagging_taggeditem ti "
-	              "JOIN tagging_tag t ON t.id = ti.tag_id "
-	              "JOIN django_content_type ct ON ct.id = ti.content_type_id WHERE ct.app_label = ");
-	db_quote_literal(db, &sql, source->app_label);
-	sb_puts(&sql, " AND ct.model = ");
-	db_quote_literal(db, &sql, source->model);
-	sb_puts(&sql, " ORDER BY ti.object_id, ti.id");
+	pod_tag_export_query(db, source, &sql);
 	json_key(w, source->table, strlen(source->table));
 	json_begin_array(w);
 	bool ok = db_query(db, sql.data, add_tag_row, &tags);

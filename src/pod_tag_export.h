@@ -16,6 +16,9 @@
 /* Whether the database (its tables) has django-tagging's tables to read tags from. */
 bool pod_tag_export_possible(const StrList *tables);
 
+/* Appends the query of v3's (object id, tag name) rows of source, by object then by link id. */
+void pod_tag_export_query(Db *db, const PodTagSource *source, StrBuf *sql);
+
 /*
  * Writes source's pseudo-table ("name": [rows]) inside the file's object,
  * counting rows in *rows and showing progress; false (logged) on a bad row,

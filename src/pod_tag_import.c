@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLUG_MAX_LENGTH 50       /* tagulous' default TAGULOUS_SLUG_MAX_LENGTH */
-#define SLUG_TRUNCATE_UNIQUE 5   /* TAGULOUS_SLUG_TRUNCATE_UNIQUE: room for "_N" */
 #define SKIPPED_IDS_SHOWN 20
 
 typedef struct Tag {
@@ -312,56 +310,18 @@ static void count_relations(PodTagImport *ti)
 	ti->relation_count = c.relation_id;
 }
 
-/* "base_N" with N all digits: returns the length of base, or 0. */
-static size_t numbered_base(const char *slug, size_t len)
-{
-	size_t i = len;
-	while (i > 0 && slug[i - 1] >= '0' && slug[i - 1] <= '9')
-		i--;
-	if (i == len || i < 2 || slug[i - 1] != '_')
-		return 0;
-	return i - 1;
-}
-
-/*
- * Slugs as tagulous gives them, tag after tag in id order: the slugified
- * name cut to 50; if taken, the name's slug cut to 45 plus "_N", N one more
- * than the highest number already used with that base.
- */
+/* Slugs as tagulous gives them, tag after tag in id order (pod_tags.h). */
 static void make_slugs(PodTagImport *ti)
 {
-	StrMap used = {0};    /* slug -> 1 */
-	StrMap highest = {0}; /* base -> highest N used in "base_N" */
-	StrBuf full = STRBUF_INIT, slug = STRBUF_INIT;
+	PodSlugs slugs = {0};
+	StrBuf slug = STRBUF_INIT;
 	for (size_t t = 0; t < ti->tag_count; t++) {
 		Tag *tag = &ti->tags[t];
-		sb_reset(&full);
-		pod_tags_slugify(tag->name, tag->name_len, &full);
-		sb_reset(&slug);
-		sb_append(&slug, full.data, full.len < SLUG_MAX_LENGTH ? full.len : SLUG_MAX_LENGTH);
-		size_t dummy;
-		if (strmap_get(&used, slug.data, slug.len, &dummy)) {
-			size_t base_len = full.len < SLUG_MAX_LENGTH - SLUG_TRUNCATE_UNIQUE
-			                  ? full.len : SLUG_MAX_LENGTH - SLUG_TRUNCATE_UNIQUE;
-			size_t n = 0;
-			strmap_get(&highest, full.data, base_len, &n);
-			sb_reset(&slug);
-			sb_append(&slug, full.data, base_len);
-			sb_printf(&slug, "_%zu", n + 1);
-		}
-		strmap_put(&used, slug.data, slug.len, 1);
-		size_t base = numbered_base(slug.data, slug.len);
-		if (base) {
-			size_t n = (size_t)strtoull(slug.data + base + 1, NULL, 10), old = 0;
-			if (!strmap_get(&highest, slug.data, base, &old) || n > old)
-				strmap_put(&highest, slug.data, base, n);
-		}
+		pod_slugs_next(&slugs, tag->name, tag->name_len, &slug);
 		tag->slug_len = slug.len;
 		tag->slug = sb_steal(&slug);
 	}
-	strmap_free(&used);
-	strmap_free(&highest);
-	sb_free(&full);
+	pod_slugs_free(&slugs);
 	sb_free(&slug);
 }
 

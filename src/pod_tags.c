@@ -5,6 +5,9 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#define SLUG_MAX_LENGTH 50     /* tagulous' default TAGULOUS_SLUG_MAX_LENGTH */
+#define SLUG_TRUNCATE_UNIQUE 5 /* TAGULOUS_SLUG_TRUNCATE_UNIQUE: room for "_N" */
+
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 void pod_tags_append_name(StrBuf *tag_string, const char *name, size_t len)
@@ -117,4 +120,48 @@ void pod_tags_slugify(const char *name, size_t len, StrBuf *slug)
 	if (slug->len == start)
 		sb_putc(slug, '_');
 	slug->data[slug->len] = '\0';
+}
+
+/* "base_N" with N all digits: returns the length of base, or 0. */
+static size_t numbered_base(const char *slug, size_t len)
+{
+	size_t i = len;
+	while (i > 0 && slug[i - 1] >= '0' && slug[i - 1] <= '9')
+		i--;
+	if (i == len || i < 2 || slug[i - 1] != '_')
+		return 0;
+	return i - 1;
+}
+
+void pod_slugs_next(PodSlugs *s, const char *name, size_t len, StrBuf *slug)
+{
+	sb_reset(&s->full);
+	pod_tags_slugify(name, len, &s->full);
+	const StrBuf *full = &s->full;
+	sb_reset(slug);
+	sb_append(slug, full->data, full->len < SLUG_MAX_LENGTH ? full->len : SLUG_MAX_LENGTH);
+	size_t dummy;
+	if (strmap_get(&s->used, slug->data, slug->len, &dummy)) {
+		size_t base_len = full->len < SLUG_MAX_LENGTH - SLUG_TRUNCATE_UNIQUE ? full->len
+		                                                                    : SLUG_MAX_LENGTH - SLUG_TRUNCATE_UNIQUE;
+		size_t n = 0;
+		strmap_get(&s->highest, full->data, base_len, &n);
+		sb_reset(slug);
+		sb_append(slug, full->data, base_len);
+		sb_printf(slug, "_%zu", n + 1);
+	}
+	strmap_put(&s->used, slug->data, slug->len, 1);
+	size_t base = numbered_base(slug->data, slug->len);
+	if (base) {
+		size_t n = (size_t)strtoull(slug->data + base + 1, NULL, 10), old = 0;
+		if (!strmap_get(&s->highest, slug->data, base, &old) || n > old)
+			strmap_put(&s->highest, slug->data, base, n);
+	}
+}
+
+void pod_slugs_free(PodSlugs *s)
+{
+	strmap_free(&s->used);
+	strmap_free(&s->highest);
+	sb_free(&s->full);
 }

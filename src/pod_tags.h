@@ -3,6 +3,7 @@
 #define PODMIGRATE_POD_TAGS_H
 
 #include "strbuf.h"
+#include "strmap.h"
 
 /*
  * Appends one tag name to a tag string: names are joined by ',', and a name
@@ -30,5 +31,20 @@ void pod_tags_parse(const char *s, size_t len, StrList *names);
  * stripped at both ends), "_" when nothing is left. Not cut to length.
  */
 void pod_tags_slugify(const char *name, size_t len, StrBuf *slug);
+
+/*
+ * The slugs tagulous gives tags created one after the other (in id order):
+ * the slugified name cut to 50; if taken, the slug cut to 45 plus "_N", N one
+ * more than the highest number already used with that base. {0} is empty.
+ */
+typedef struct PodSlugs {
+	StrMap used;    /* slug -> 1 */
+	StrMap highest; /* base -> highest N used in "base_N" */
+	StrBuf full;
+} PodSlugs;
+
+/* The next tag's slug, in slug (reset first). */
+void pod_slugs_next(PodSlugs *slugs, const char *name, size_t len, StrBuf *slug);
+void pod_slugs_free(PodSlugs *slugs);
 
 #endif

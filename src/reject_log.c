@@ -4,8 +4,10 @@
 #include "row_writer.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yajl/yajl_tree.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,4 +105,69 @@ void reject_log_free(RejectLog *log)
 	}
 	free(log->path);
 	*log = (RejectLog){0};
+}
+
+static JsonField field_of(const char *key, yajl_val v)
+{
+	JsonField f = {key, strlen(key), JSON_RAW, "", 0};
+	if (YAJL_IS_STRING(v))
+		f.type = JSON_STRING, f.text = v->u.string;
+	else if (YAJL_IS_NUMBER(v))
+		f.type = JSON_NUMBER, f.text = v->u.number.r;
+	else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
+		f.type = JSON_BOOL, f.text = YAJL_IS_TRUE(v) ? "true" : "false";
+	else if (YAJL_IS_NULL(v))
+		f.type = JSON_NULL, f.text = NULL;
+	f.len = f.text ? strlen(f.text) : 0;
+	return f;
+}
+
+bool reject_log_read(const char *path, RejectRecordFn fn, void *ctx)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		log_error("cannot open the reject file %s: %s", path, strerror(errno));
+		return false;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	uint64_t number = 0;
+	bool ok = true;
+	JsonField *fields = NULL;
+	size_t field_cap = 0;
+	ssize_t n;
+	while (ok && (n = getline(&line, &cap, f)) >= 0) {
+		number++;
+		if (n == 0 || (n == 1 && line[0] == '\n'))
+			continue;
+		char why[256];
+		yajl_val rec = memchr(line, '\0', (size_t)n) ? NULL : yajl_tree_parse(line, why, sizeof(why));
+		const char *table_path[] = {"table", NULL}, *row_path[] = {"row", NULL}, *reason_path[] = {"reason", NULL};
+		yajl_val table = rec ? yajl_tree_get(rec, table_path, yajl_t_string) : NULL;
+		yajl_val row = rec ? yajl_tree_get(rec, row_path, yajl_t_object) : NULL;
+		yajl_val reason = rec ? yajl_tree_get(rec, reason_path, yajl_t_string) : NULL;
+		if (!table || !row) {
+			log_error("%s: line %" PRIu64 ": not a reject record ({\"table\": ..., \"row\": {...}, "
+			          "\"reason\": ...})", path, number);
+			ok = false;
+		} else {
+			size_t count = row->u.object.len;
+			if (count > field_cap) {
+				field_cap = count;
+				fields = xrealloc(fields, sizeof(JsonField) * field_cap);
+			}
+			for (size_t i = 0; i < count; i++)
+				fields[i] = field_of(row->u.object.keys[i], row->u.object.values[i]);
+			ok = fn(ctx, table->u.string, fields, count, reason ? reason->u.string : "", number);
+		}
+		yajl_tree_free(rec);
+	}
+	if (ok && ferror(f)) {
+		log_error("cannot read the reject file %s: %s", path, strerror(errno));
+		ok = false;
+	}
+	free(fields);
+	free(line);
+	fclose(f);
+	return ok;
 }

@@ -9,6 +9,7 @@
 
 #include "atomic_file.h"
 #include "db.h"
+#include "json_reader.h"
 #include "json_writer.h"
 
 #include <stdint.h>
@@ -34,5 +35,11 @@ bool reject_log_add(RejectLog *log, const char *table, const DbColumns *columns,
  */
 bool reject_log_finish(RejectLog *log);
 void reject_log_free(RejectLog *log);
+
+/* One record of a reject file: its row's columns as the JSON reader gives them (nested values as JSON_RAW, no text). */
+typedef bool (*RejectRecordFn)(void *ctx, const char *table, const JsonField *fields, size_t count,
+                               const char *reason, uint64_t line);
+/* Reads a reject file record by record; false (logged, naming the line) when it is not one, or fn fails. */
+bool reject_log_read(const char *path, RejectRecordFn fn, void *ctx);
 
 #endif

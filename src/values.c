@@ -11,6 +11,8 @@
 
 #include "utf8.h"
 
+#include <yajl/yajl_tree.h>
+
 static bool digits_at(const char *s, size_t len, size_t pos, size_t count, int *value)
 {
 	if (pos + count > len)
@@ -262,17 +264,16 @@ static const Normalizer *normalizer_of(ColumnKind kind)
 	return kind == COL_DATETIME ? &datetime : kind == COL_DATE ? &date : kind == COL_TIME ? &time : &uuid;
 }
 
-bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrBuf *canon, const char **why)
+bool value_json_token(ColumnKind kind, const DbValue *value, StrBuf *canon, JsonToken *token, const char **why)
 {
+	*why = NULL;
 	if (!value->data) {
-		json_null(w);
+		*token = (JsonToken){JSON_NULL, NULL, 0};
 		return true;
 	}
 	const char *s = value->data;
 	size_t len = value->len;
 	sb_reset(canon);
-	bool ok = true;
-	*why = NULL;
 
 	switch (kind) {
 	case COL_INT:
@@ -282,7 +283,7 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrB
 			return false;
 		}
 		append_canonical_integer(canon, s, len); /* JSON allows no leading zeros */
-		json_number(w, canon->data, canon->len);
+		*token = (JsonToken){JSON_NUMBER, canon->data, canon->len};
 		return true;
 	case COL_BOOL: {
 		int b = value_parse_bool(s, len);
@@ -290,7 +291,7 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrB
 			*why = "not a boolean";
 			return false;
 		}
-		json_bool(w, b == 1);
+		*token = b ? (JsonToken){JSON_BOOL, "true", 4} : (JsonToken){JSON_BOOL, "false", 5};
 		return true;
 	}
 	case COL_FLOAT: {
@@ -308,7 +309,7 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrB
 		/* like Python, keep a float recognisable as one */
 		if (!strpbrk(canon->data, ".eEn"))
 			sb_puts(canon, ".0");
-		json_number(w, canon->data, canon->len);
+		*token = (JsonToken){JSON_NUMBER, canon->data, canon->len};
 		return true;
 	}
 	case COL_DECIMAL:
@@ -316,27 +317,40 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrB
 			*why = "not a decimal number";
 			return false;
 		}
-		json_number(w, s, len);
+		*token = (JsonToken){JSON_NUMBER, s, len};
 		return true;
 	case COL_DATETIME:
 	case COL_DATE:
 	case COL_TIME:
 	case COL_UUID:
-		ok = normalizer_of(kind)->normalize(s, len, canon);
-		*why = normalizer_of(kind)->why;
-		break;
+		if (!normalizer_of(kind)->normalize(s, len, canon)) {
+			*why = normalizer_of(kind)->why;
+			return false;
+		}
+		*token = (JsonToken){JSON_STRING, canon->data, canon->len};
+		return true;
 	default:
-		if (!json_string(w, s, len)) {
+		*token = (JsonToken){JSON_STRING, s, len};
+		return true;
+	}
+}
+
+bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrBuf *canon, const char **why)
+{
+	JsonToken token;
+	if (!value_json_token(kind, value, canon, &token, why))
+		return false;
+	switch (token.type) {
+	case JSON_NULL: json_null(w); return true;
+	case JSON_BOOL: json_bool(w, token.text[0] == 't'); return true;
+	case JSON_NUMBER: json_number(w, token.text, token.len); return true;
+	default:
+		if (!json_string(w, token.text, token.len)) {
 			*why = "invalid UTF-8";
 			return false;
 		}
 		return true;
 	}
-	if (ok) {
-		json_string(w, canon->data, canon->len);
-		*why = NULL;
-	}
-	return ok;
 }
 
 /* Whole number within what the column's type holds (SQLite would store any). */
@@ -455,4 +469,69 @@ bool value_from_json(const DbColumn *column, JsonValueType kind, const char *tex
 		sb_append(out, text, len);
 		return true;
 	}
+}
+
+static bool json_tree_equal(const yajl_val a, const yajl_val b)
+{
+	if (a->type != b->type)
+		return false;
+	switch (a->type) {
+	case yajl_t_string: return strcmp(a->u.string, b->u.string) == 0;
+	case yajl_t_number:
+		if ((a->u.number.flags & YAJL_NUMBER_INT_VALID) && (b->u.number.flags & YAJL_NUMBER_INT_VALID))
+			return a->u.number.i == b->u.number.i;
+		if ((a->u.number.flags & YAJL_NUMBER_DOUBLE_VALID) && (b->u.number.flags & YAJL_NUMBER_DOUBLE_VALID))
+			return a->u.number.d == b->u.number.d;
+		return strcmp(a->u.number.r, b->u.number.r) == 0;
+	case yajl_t_array:
+		if (a->u.array.len != b->u.array.len)
+			return false;
+		for (size_t i = 0; i < a->u.array.len; i++)
+			if (!json_tree_equal(a->u.array.values[i], b->u.array.values[i]))
+				return false;
+		return true;
+	case yajl_t_object:
+		if (a->u.object.len != b->u.object.len)
+			return false;
+		for (size_t i = 0; i < a->u.object.len; i++) {
+			size_t j = 0;
+			while (j < b->u.object.len && strcmp(a->u.object.keys[i], b->u.object.keys[j]) != 0)
+				j++;
+			if (j == b->u.object.len || !json_tree_equal(a->u.object.values[i], b->u.object.values[j]))
+				return false;
+		}
+		return true;
+	default: return true; /* true, false, null: the type says it all */
+	}
+}
+
+bool value_json_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	/* yajl_tree_parse wants NUL-terminated text; a NUL inside is not JSON anyway */
+	if (memchr(a, '\0', alen) || memchr(b, '\0', blen))
+		return false;
+	char *ta = xstrndup(a, alen), *tb = xstrndup(b, blen);
+	yajl_val va = yajl_tree_parse(ta, NULL, 0), vb = va ? yajl_tree_parse(tb, NULL, 0) : NULL;
+	bool equal = va && vb && json_tree_equal(va, vb);
+	yajl_tree_free(va);
+	yajl_tree_free(vb);
+	free(ta);
+	free(tb);
+	return equal;
+}
+
+bool value_int64(const DbValue *value, int64_t *out)
+{
+	*out = 0;
+	if (!value->data)
+		return true;
+	char digits[24];
+	if (!value_normalize_integer(value->data, value->len))
+		return false;
+	memcpy(digits, value->data, value->len);
+	digits[value->len] = '\0';
+	errno = 0;
+	long long v = strtoll(digits, NULL, 10);
+	*out = v;
+	return errno == 0;
 }

@@ -11,6 +11,21 @@
 #include "json_writer.h"
 #include "strbuf.h"
 
+/* A value as the JSON file holds it: its type and its text, unescaped for strings (as in JsonField). */
+typedef struct JsonToken {
+	JsonValueType type;
+	const char *text; /* NULL for JSON_NULL */
+	size_t len;
+} JsonToken;
+
+/*
+ * The token a value of kind is written as in the file: the text points into
+ * value or into scratch (the caller's, reused), valid until either changes.
+ * On bad data returns false with the reason in *why (a static string).
+ * Strings are not checked for UTF-8 here (the writer does).
+ */
+bool value_json_token(ColumnKind kind, const DbValue *value, StrBuf *scratch, JsonToken *token, const char **why);
+
 /*
  * Writes one value as JSON (scratch: the caller's buffer, reused). On bad
  * data returns false with the reason in *why (a static string), leaving the
@@ -28,6 +43,19 @@ bool value_write_json(JsonWriter *w, ColumnKind kind, const DbValue *value, StrB
  */
 bool value_from_json(const DbColumn *column, JsonValueType type, const char *text, size_t len,
                      StrBuf *out, bool *is_null, const char **why);
+
+/*
+ * Whether two JSON texts hold the same value: objects compared as sets of
+ * keys (PostgreSQL's jsonb reorders them), arrays in order, numbers by value.
+ * False as well when either does not parse.
+ */
+bool value_json_equal(const char *a, size_t alen, const char *b, size_t blen);
+
+/*
+ * The integer a value holds (*out, or 0 for NULL); false when it is not a
+ * whole number. Reads len bytes only: a value's text need not end in NUL.
+ */
+bool value_int64(const DbValue *value, int64_t *out);
 
 /* Normalizers, exposed for the tests. Each appends to out or returns false. */
 bool value_normalize_datetime(const char *s, size_t len, StrBuf *out);

@@ -21,7 +21,7 @@ SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
 LAYERS = [
     ("base", r"(strbuf|strmap|utf8|log|stop|atomic_file|json_reader|json_writer|db_url)"),
     ("db", r"db(_\w+)?"),  # after base, which takes db_url
-    ("rows", r"(values|row_writer|table_sync|integrity|reject_log|summary)"),
+    ("rows", r"(values|row_writer|row_stream|table_sync|integrity|reject_log|summary|diff_report)"),
     ("pod", r"pod_\w+"),
     ("jobs", r"(import|export)(_\w+)?"),
     ("commands", r"(cmd_\w+|cli|main)"),
@@ -34,6 +34,7 @@ ONLY_FROM = {
     "mysql.h": r"db_mysql\.c",
     "sqlite3.h": r"db_sqlite\.c",
     "yajl/yajl_parse.h": r"json_reader\.c",
+    "yajl/yajl_tree.h": r"(values|reject_log)\.c",
     "import_table.h": r"import(_\w+)?\.[ch]",
 }
 
