@@ -75,7 +75,6 @@ check_common_options
 build_pm
 start_servers
 
-V4_SCHEMA_DIR=tests/data/v4.0.3
 V4DB=pm_bench_v4 # the target database, recreated before every run
 TAGULOUS_TABLES=(video_tagulous_video_tags video_video_tags recorder_tagulous_recorder_tags recorder_recorder_tags)
 is_tagulous() { [[ " ${TAGULOUS_TABLES[*]} " == *" $1 "* ]]; }
@@ -84,36 +83,6 @@ rel() { echo "${1#"$ROOT"/}"; } # path for the report
 quoted_cols() { # engine cols-file
     # shellcheck disable=SC2016
     if [[ "$1" == mariadb ]]; then cut -f1 "$2" | sed 's/.*/`&`/' | paste -sd,; else cut -f1 "$2" | sed 's/.*/"&"/' | paste -sd,; fi
-}
-
-# ------------------------------------------------------------ v4 databases
-
-# A fresh, empty Pod v4.0.3 database (schema only, as `make createDB` leaves
-# it before loaddata). Not timed.
-fresh_v4() { # engine
-    case "$1" in
-    sqlite)
-        local f
-        f=$(sqlite_file "$V4DB")
-        rm -f "$f" "$f-journal" "$f-wal" "$f-shm"
-        # The meeting table's CHECK calls django_datetime_cast_date: load the
-        # schema with that function registered, as Django does.
-        python3 -c "import sqlite3, sys; sys.path.insert(0, 'tests'); import gen_v3_data
-conn = sqlite3.connect(sys.argv[1]); gen_v3_data.load_sqlite_schema(conn, sys.argv[2]); conn.commit(); conn.close()" \
-            "$f" "$V4_SCHEMA_DIR/sqlite.sql"
-        ;;
-    mariadb)
-        my -e "DROP DATABASE IF EXISTS \`$V4DB\`; CREATE DATABASE \`$V4DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-        my "$V4DB" <"$V4_SCHEMA_DIR/mariadb.sql"
-        ;;
-    postgresql)
-        pg -d postgres -c "DROP DATABASE IF EXISTS \"$V4DB\"" -c "CREATE DATABASE \"$V4DB\" ENCODING 'UTF8' TEMPLATE template0"
-        pg -d "$V4DB" -f "$V4_SCHEMA_DIR/postgresql.sql" >/dev/null
-        # Write out what the DROP and the schema left dirty, so the timed run
-        # does not pay for the previous one.
-        pg -d "$V4DB" -c "CHECKPOINT"
-        ;;
-    esac
 }
 
 # "table<TAB>rows" for every table of database $2 (one query).

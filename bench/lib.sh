@@ -199,6 +199,36 @@ load_data() { # engine scale
     log "$e scale $s: loaded in $(($(date +%s) - t0)) s"
 }
 
+# ------------------------------------------------------------ v4 databases
+
+# A fresh, empty Pod v4.0.3 database (schema only, as `make createDB` leaves
+# it before loaddata). Not timed.
+fresh_v4() { # engine (the database: $V4DB, which the script sets)
+    case "$1" in
+    sqlite)
+        local f
+        f=$(sqlite_file "$V4DB")
+        rm -f "$f" "$f-journal" "$f-wal" "$f-shm"
+        # The meeting table's CHECK calls django_datetime_cast_date: load the
+        # schema with that function registered, as Django does.
+        python3 -c "import sqlite3, sys; sys.path.insert(0, 'tests'); import gen_v3_data
+conn = sqlite3.connect(sys.argv[1]); gen_v3_data.load_sqlite_schema(conn, sys.argv[2]); conn.commit(); conn.close()" \
+            "$f" tests/data/v4.0.3/sqlite.sql
+        ;;
+    mariadb)
+        my -e "DROP DATABASE IF EXISTS \`$V4DB\`; CREATE DATABASE \`$V4DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        my "$V4DB" <tests/data/v4.0.3/mariadb.sql
+        ;;
+    postgresql)
+        pg -d postgres -c "DROP DATABASE IF EXISTS \"$V4DB\"" -c "CREATE DATABASE \"$V4DB\" ENCODING 'UTF8' TEMPLATE template0"
+        pg -d "$V4DB" -f tests/data/v4.0.3/postgresql.sql >/dev/null
+        # Write out what the DROP and the schema left dirty, so the timed run
+        # does not pay for the previous one.
+        pg -d "$V4DB" -c "CHECKPOINT"
+        ;;
+    esac
+}
+
 # ------------------------------------------------------------- measuring
 
 # Run "$@" under GNU time; stdout goes to $OUT. Sets ELAPSED (s), RSS_KB, CPU (s).

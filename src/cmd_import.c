@@ -7,6 +7,7 @@
 #include "pod_schema.h"
 #include "reject_log.h"
 #include "stop.h"
+#include "verify.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +25,7 @@ typedef struct ImportOptions {
 	bool only_tags;
 	bool strict;
 	bool create_db;
+	bool verify; /* after the commit, prove the result (verify --file) */
 	const char *pod_dir;
 	const char *createdb_command;
 } ImportOptions;
@@ -64,6 +66,10 @@ static void import_usage(FILE *out)
 		"                    over in the file (brackets, strings, UTF-8)\n"
 		"      --strict      abort on any row that breaks the v4 database instead of\n"
 		"                    leaving it out (see below)\n"
+		"      --verify      after the commit, prove that the database holds what the\n"
+		"                    file gives, as 'podmigrate verify --file' does (the rows\n"
+		"                    read again from the file and the database): exit status 4\n"
+		"                    if it does not, the import staying committed\n"
 		"      --force       import even if the target does not look like Pod v4\n"
 		"  -v, --verbose     also print every SQL statement\n"
 		"  -q, --quiet       print only errors\n"
@@ -83,7 +89,8 @@ static void import_usage(FILE *out)
 		"the input: v3_exported_tables.rejects.jsonl).\n"
 		"\n"
 		"Exit status: 0 done, 1 failed (the database is unchanged), 2 usage,\n"
-		"3 done but rows were left out (see the reject file).\n",
+		"3 done but rows were left out (see the reject file), 4 done but --verify\n"
+		"found differences or could not finish (the import is committed).\n",
 		POD_EXPORT_FILE);
 }
 
@@ -119,6 +126,7 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		{"createdb-command", required_argument, NULL, 'C'},
 		{"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
 		{"rejects", required_argument, NULL, 'r'},
+		{"verify", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	*opts = (ImportOptions){.input = POD_EXPORT_FILE, .pod_dir = ".", .createdb_command = "make createDB"};
@@ -138,6 +146,7 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		case 't': opts->only_tags = true; break;
 		case 's': opts->strict = true; break;
 		case 'c': opts->create_db = true; break;
+		case 'V': opts->verify = true; break;
 		case 'p': opts->pod_dir = optarg; break;
 		case 'C': opts->createdb_command = optarg; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
@@ -152,6 +161,10 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 	*exit_code = EXIT_USAGE;
 	if (!cli_options_done("import", argc, argv, opts->db_url))
 		return false;
+	if (opts->verify && strcmp(opts->input, "-") == 0) {
+		log_error("--verify reads the file again: it needs -i FILE, not standard input");
+		return false;
+	}
 	DbUrl url;
 	bool ok = db_url_parse(opts->db_url, &url);
 	ok = ok && check_reject_path(opts, &url);
@@ -229,6 +242,25 @@ static bool target_tables(Db *db, const ImportOptions *opts, StrList *tables)
 	return true;
 }
 
+/* --verify: the file read again against the committed database; false when it is not proven. */
+static bool verify_after(Db *db, const ImportOptions *opts, const char *rejects)
+{
+	FILE *in = fopen(opts->input, "rb");
+	if (!in) {
+		log_error("--verify: cannot open %s again: %m", opts->input);
+		return false;
+	}
+	VerifyOptions verify = {.max_diffs = 10, .rejects = access(rejects, F_OK) == 0 ? rejects : NULL,
+	                        .force = opts->force};
+	VerifyOutcome outcome = verify_file(in, opts->input, db, &verify);
+	fclose(in);
+	if (outcome != VERIFY_EQUAL)
+		log_error("--verify: the import is committed, but %s", outcome == VERIFY_DIFFERENT
+		          ? "the database does not hold what the file gives (see above)"
+		          : "verify could not finish");
+	return outcome == VERIFY_EQUAL;
+}
+
 static int import_into(Db *db, FILE *in, const ImportOptions *opts)
 {
 	StrList tables = STRLIST_INIT;
@@ -248,8 +280,10 @@ static int import_into(Db *db, FILE *in, const ImportOptions *opts)
 				.force = opts->force,
 			};
 			ImportOutcome outcome = import_run(db, in, &tables, &settings);
-			free(rejects);
 			exit_code = outcome == IMPORT_DONE ? EXIT_OK : outcome == IMPORT_REJECTED ? EXIT_REJECTED : EXIT_FAILED;
+			if (opts->verify && !opts->dry && exit_code != EXIT_FAILED && !verify_after(db, opts, rejects))
+				exit_code = EXIT_DIFFERENT;
+			free(rejects);
 		}
 	}
 	strlist_free(&tables);

@@ -70,6 +70,12 @@ void table_check_note(TableCheck *t, DiffKind kind, const char *key, const char 
 	sb_free(&more);
 }
 
+void table_check_account(TableCheck *t, AccountRule rule, const char *key)
+{
+	if (t->accounted[rule]++ < t->max_diffs)
+		strlist_add(&t->accounted_keys[rule], key);
+}
+
 uint64_t table_check_problems(const TableCheck *t) { return t->missing + t->extra + t->different; }
 
 uint64_t diff_report_problems(const DiffReport *report)
@@ -195,6 +201,12 @@ static void write_table(JsonWriter *w, const TableCheck *t)
 		if (t->accounted[r])
 			write_count(w, rule_names[r], t->accounted[r]);
 	json_end_object(w);
+	json_key(w, "accounted_rows", 14); /* the first of each rule */
+	json_begin_object(w);
+	for (int r = 0; r < ACCOUNT_RULES; r++)
+		if (t->accounted_keys[r].count)
+			write_list(w, rule_names[r], &t->accounted_keys[r]);
+	json_end_object(w);
 	write_list(w, "columns_not_in_v4", &t->dropped_columns);
 	write_list(w, "columns_only_in_v4", &t->default_columns);
 	json_key(w, "differences", 11);
@@ -263,6 +275,8 @@ void diff_report_free(DiffReport *report)
 			free(t->diffs[k].detail);
 		}
 		free(t->diffs);
+		for (int r = 0; r < ACCOUNT_RULES; r++)
+			strlist_free(&t->accounted_keys[r]);
 		strlist_free(&t->dropped_columns);
 		strlist_free(&t->default_columns);
 		free(t->table);

@@ -41,6 +41,7 @@ typedef struct TableCheck {
 	const char *note; /* static: why the table was not compared, or NULL */
 	uint64_t compared, equal, missing, extra, different;
 	uint64_t accounted[ACCOUNT_RULES];
+	StrList accounted_keys[ACCOUNT_RULES]; /* the first max_diffs rows of each rule, for the report */
 	StrList dropped_columns; /* v3's columns v4 lacks: not compared */
 	StrList default_columns; /* v4's columns v3 lacks: expected at the model default or NULL */
 	Difference *diffs;       /* the first max_diffs */
@@ -64,6 +65,8 @@ TableCheck *diff_report_table(DiffReport *report, const char *table);
  */
 void table_check_note(TableCheck *t, DiffKind kind, const char *key, const char *column, const DbValue *expected,
                       const DbValue *actual, const char *detail);
+/* Counts one row accounted for by rule (its key kept among the first max_diffs). */
+void table_check_account(TableCheck *t, AccountRule rule, const char *key);
 uint64_t table_check_problems(const TableCheck *t);
 uint64_t diff_report_problems(const DiffReport *report);
 

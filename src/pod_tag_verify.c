@@ -477,8 +477,10 @@ bool pod_tag_verify_end(PodTagVerify *tv, Db *v4, TableCheck *check)
 	for (size_t o = 0; ok && o < tv->object_count; o++) {
 		TagObject *obj = &tv->objects[o];
 		obj->absent = !has_object(&c, obj->id);
-		if (obj->absent)
-			check->accounted[ACCOUNT_SKIPPED]++;
+		if (obj->absent) {
+			object_label(&c, obj->id);
+			table_check_account(check, ACCOUNT_SKIPPED, c.key.data);
+		}
 		else if (o > 0 && tv->objects[o - 1].id == obj->id && !tv->objects[o - 1].absent) {
 			object_label(&c, obj->id);
 			check->different++;

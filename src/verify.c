@@ -30,6 +30,12 @@ typedef struct VerifyRun {
 	StrMap rejected;     /* "table\tkey" of the rows v4 must not hold: left out for a dangling reference */
 	StrList reject_keys; /* the same, in order, with their reasons in reject_reasons */
 	StrList reject_reasons;
+	/*
+	 * File mode: the references of each row the reject file lists, 4 strings
+	 * each ("table\tkey", referenced table, referenced column, value), to
+	 * prove after the tables that one of them points nowhere in v4.
+	 */
+	StrList claims;
 	struct TableMerge *merge;      /* file mode: the table being read */
 	PodTagVerify *tags;            /* file mode: the tag pseudo-table being read */
 	const PodTagSource *tag_source;
@@ -53,7 +59,9 @@ typedef struct TableMerge {
 	DbValue *expected;
 	RowStream *stream;
 	const DbValue *actual;  /* v4's row in hand, or NULL at its end */
-	StrBuf actual_key, last_key, canon, scratch;
+	StrBuf actual_key, last_key, canon, scratch, key_text;
+	JsonToken *tokens;        /* file mode: a row's values in the plan's order */
+	const JsonToken **token_ptrs;
 	bool have_last;
 	bool failed;
 	TableProgress progress;
@@ -97,17 +105,23 @@ static void reject_key(StrBuf *out, const char *table, const char *key, size_t l
 static const char *rejected_reason(TableMerge *m, const char *key, size_t len)
 {
 	size_t index;
+	if (!m->run->rejected.count)
+		return NULL;
 	reject_key(&m->scratch, m->table, key, len);
 	if (!strmap_get(&m->run->rejected, m->scratch.data, m->scratch.len, &index))
 		return NULL;
 	return m->run->reject_reasons.items[index];
 }
 
-static void describe_key(const TableMerge *m, const char *key, size_t len, StrBuf *out)
+/* "id=12" for messages, in m->key_text (made only for a row that differs). */
+static const char *key_text(TableMerge *m, const char *key, size_t len)
 {
+	StrBuf *out = &m->key_text;
 	sb_reset(out);
-	sb_printf(out, "%s=", m->v4.items[m->pk].name);
+	sb_puts(out, m->v4.items[m->pk].name);
+	sb_putc(out, '=');
 	utf8_append_visible(out, key, len, 100);
+	return out->data;
 }
 
 static bool next_actual(TableMerge *m)
@@ -132,19 +146,16 @@ static void extra_row(TableMerge *m, bool past_the_source)
 {
 	TableCheck *t = m->check;
 	t->compared++;
-	if (past_the_source && pod_v4_keeps_own_rows(m->table)) {
-		t->accounted[ACCOUNT_V4_ONLY]++; /* added back by the import, with ids past v3's */
+	if (past_the_source && pod_v4_keeps_own_rows(m->table)) { /* added back by the import, ids past v3's */
+		table_check_account(t, ACCOUNT_V4_ONLY, key_text(m, m->actual_key.data, m->actual_key.len));
 		return;
 	}
 	t->extra++;
-	StrBuf key = STRBUF_INIT;
-	describe_key(m, m->actual_key.data, m->actual_key.len, &key);
-	table_check_note(t, DIFF_EXTRA, key.data, NULL, NULL, NULL, NULL);
-	sb_free(&key);
+	table_check_note(t, DIFF_EXTRA, key_text(m, m->actual_key.data, m->actual_key.len), NULL, NULL, NULL, NULL);
 }
 
 /* Compares the row in hand with the expected one; true when every column is equal. */
-static bool same_row(TableMerge *m, const char *key_text)
+static bool same_row(TableMerge *m)
 {
 	bool same = true;
 	StrBuf *canon = &m->canon;
@@ -170,7 +181,8 @@ static bool same_row(TableMerge *m, const char *key_text)
 			if (same) /* one row counted once, each column shown */
 				m->check->different++;
 			same = false;
-			table_check_note(m->check, DIFF_DIFFERENT, key_text, col->name, e, a, NULL);
+			const DbValue *key = &m->expected[m->pk];
+			table_check_note(m->check, DIFF_DIFFERENT, key_text(m, key->data, key->len), col->name, e, a, NULL);
 		}
 	}
 	return same;
@@ -183,11 +195,9 @@ static bool merge_expected(TableMerge *m, PodRepairResult repair)
 	const DbValue *key = &m->expected[m->pk];
 	const DbColumn *pk = &m->v4.items[m->pk];
 	if (m->have_last && key_cmp(pk, m->last_key.data, m->last_key.len, key->data, key->len) >= 0) {
-		StrBuf shown = STRBUF_INIT;
-		describe_key(m, key->data, key->len, &shown);
-		log_error("table %s: the source's row %s is not in key order (after %s): verify compares sorted "
-		          "tables", m->table, shown.data, m->last_key.data);
-		sb_free(&shown);
+		log_error("table %s: the source's row %s is not in key order (after %s): verify compares tables "
+		          "sorted by key, as podmigrate's export writes them", m->table, key_text(m, key->data, key->len),
+		          m->last_key.data);
 		return false;
 	}
 	sb_reset(&m->last_key);
@@ -200,27 +210,28 @@ static bool merge_expected(TableMerge *m, PodRepairResult repair)
 	}
 	bool in_v4 = m->actual && key_cmp(pk, m->actual_key.data, m->actual_key.len, key->data, key->len) == 0;
 	const char *reason = rejected_reason(m, key->data, key->len);
-	StrBuf key_text = STRBUF_INIT;
-	describe_key(m, key->data, key->len, &key_text);
 	t->compared++;
 	if (repair == POD_REPAIR_DROPPED || reason) {
 		if (!in_v4) {
-			t->accounted[reason ? ACCOUNT_REJECTED : ACCOUNT_MERGED]++;
+			key_text(m, key->data, key->len);
+			if (reason)
+				sb_printf(&m->key_text, " (%s)", reason);
+			table_check_account(t, reason ? ACCOUNT_REJECTED : ACCOUNT_MERGED, m->key_text.data);
 		} else {
 			t->extra++;
-			table_check_note(t, DIFF_EXTRA, key_text.data, NULL, NULL, NULL,
+			table_check_note(t, DIFF_EXTRA, key_text(m, key->data, key->len), NULL, NULL, NULL,
 			                 reason ? "left out by the import, yet in v4" : "merged by the import, yet in v4");
 		}
 	} else if (!in_v4) {
 		t->missing++;
-		table_check_note(t, DIFF_MISSING, key_text.data, NULL, NULL, NULL, NULL);
-	} else if (same_row(m, key_text.data)) {
+		table_check_note(t, DIFF_MISSING, key_text(m, key->data, key->len), NULL, NULL, NULL, NULL);
+	} else if (same_row(m)) {
 		if (repair == POD_REPAIR_CHANGED)
-			t->accounted[!strcmp(m->table, "meeting") ? ACCOUNT_REPAIRED : ACCOUNT_MERGED]++;
+			table_check_account(t, !strcmp(m->table, "meeting") ? ACCOUNT_REPAIRED : ACCOUNT_MERGED,
+			                    key_text(m, key->data, key->len));
 		else
 			t->equal++;
 	}
-	sb_free(&key_text);
 	progress_rows(&m->progress, t->compared);
 	return !in_v4 || next_actual(m);
 }
@@ -269,6 +280,8 @@ static bool merge_plan(TableMerge *m, const char *const *names, const size_t *le
 		else if (!strlist_contains(&m->check->dropped_columns, m->source_names[i]))
 			strlist_add(&m->check->dropped_columns, m->source_names[i]);
 	}
+	m->tokens = xmalloc(sizeof(JsonToken) * (count + 1));
+	m->token_ptrs = xmalloc(sizeof(JsonToken *) * (count + 1));
 	m->defaults = xmalloc(sizeof(char *) * (n + 1));
 	m->cells = xmalloc(sizeof(StrBuf) * (n + 1));
 	m->expected = xmalloc(sizeof(DbValue) * (n + 1));
@@ -365,6 +378,9 @@ static void merge_free(TableMerge *m)
 	free(m->from_source);
 	free(m->source_to_v4);
 	free(m->source_names);
+	free(m->tokens);
+	free(m->token_ptrs);
+	sb_free(&m->key_text);
 	sb_free(&m->actual_key);
 	sb_free(&m->last_key);
 	sb_free(&m->canon);
@@ -378,9 +394,7 @@ static void merge_free(TableMerge *m)
 typedef struct DbSource {
 	TableMerge *m;
 	const DbColumns *columns; /* v3's, in the plan's order */
-	StrBuf *scratch;          /* one per column: the tokens point into them */
-	JsonToken *tokens;
-	const JsonToken **token_ptrs;
+	StrBuf *scratch;          /* one per column: the tokens (in m) point into them */
 	uint64_t rows;
 } DbSource;
 
@@ -390,14 +404,14 @@ static bool db_source_row(void *ctx, const DbValue *values, size_t ncols)
 	s->rows++;
 	for (size_t i = 0; i < ncols; i++) {
 		const char *why;
-		if (!value_json_token(s->columns->items[i].kind, &values[i], &s->scratch[i], &s->tokens[i], &why)) {
+		if (!value_json_token(s->columns->items[i].kind, &values[i], &s->scratch[i], &s->m->tokens[i], &why)) {
 			log_error("table %s, row %" PRIu64 ", column %s: %s", s->m->table, s->rows, s->columns->items[i].name,
 			          why);
 			return false;
 		}
-		s->token_ptrs[i] = &s->tokens[i];
+		s->m->token_ptrs[i] = &s->m->tokens[i];
 	}
-	return merge_row(s->m, s->token_ptrs, s->rows);
+	return merge_row(s->m, s->m->token_ptrs, s->rows);
 }
 
 static bool compare_db_table(VerifyRun *run, const char *table)
@@ -436,8 +450,6 @@ static bool compare_db_table(VerifyRun *run, const char *table)
 		s.scratch = xmalloc(sizeof(StrBuf) * n);
 		for (size_t i = 0; i < n; i++)
 			s.scratch[i] = (StrBuf)STRBUF_INIT;
-		s.tokens = xmalloc(sizeof(JsonToken) * n);
-		s.token_ptrs = xmalloc(sizeof(JsonToken *) * n);
 		StrBuf sql = STRBUF_INIT;
 		db_append_select(run->v3, &sql, table, &picked);
 		sb_puts(&sql, " ORDER BY ");
@@ -447,8 +459,6 @@ static bool compare_db_table(VerifyRun *run, const char *table)
 		for (size_t i = 0; i < n; i++)
 			sb_free(&s.scratch[i]);
 		free(s.scratch);
-		free(s.tokens);
-		free(s.token_ptrs);
 	}
 	if (!ok) {
 		progress_clear();
@@ -623,6 +633,104 @@ typedef struct RejectFileScan {
 	bool ok;
 } RejectFileScan;
 
+static bool is_tag_relation(const char *table)
+{
+	for (size_t i = 0; i < pod_tag_source_count; i++)
+		if (!strcmp(table, pod_tag_sources[i].relation_table))
+			return true;
+	return false;
+}
+
+/* The row's references (v4's foreign keys), kept to be proven dangling after the tables. */
+static bool note_claims(RejectFileScan *s, const char *table, const DbColumns *columns, const JsonField *fields,
+                        size_t count)
+{
+	DbForeignKeys keys = {0};
+	if (!db_list_foreign_keys(s->run->v4, table, &keys))
+		return false;
+	StrBuf value = STRBUF_INIT;
+	for (size_t k = 0; k < keys.count; k++) {
+		const DbForeignKey *fk = &keys.items[k];
+		int c = db_column_index(columns, fk->column, strlen(fk->column));
+		for (size_t i = 0; c >= 0 && i < count; i++) {
+			bool is_null;
+			const char *why;
+			if (strcmp(fields[i].key, fk->column) != 0 ||
+			    !value_from_json(&columns->items[c], fields[i].type, fields[i].text, fields[i].len, &value,
+			                     &is_null, &why) || is_null)
+				continue;
+			strlist_add(&s->run->claims, s->key.data);
+			strlist_add(&s->run->claims, fk->ref_table);
+			strlist_add(&s->run->claims, fk->ref_column);
+			strlist_add(&s->run->claims, value.data);
+		}
+	}
+	sb_free(&value);
+	db_foreign_keys_free(&keys);
+	return true;
+}
+
+static bool found_row(void *ctx, const DbValue *values, size_t ncols)
+{
+	(void)values, (void)ncols;
+	*(bool *)ctx = true;
+	return true;
+}
+
+/*
+ * File mode: each row the reject file lists must have a reference that
+ * points at no row of v4, or at a row left out itself; a row left out whose
+ * references all hold is one the import lost.
+ */
+static bool prove_rejects(VerifyRun *run)
+{
+	if (!run->reject_keys.count)
+		return true;
+	TableCheck *t = diff_report_table(&run->report, "(reject file)");
+	StrMap proven = {0};
+	StrBuf sql = STRBUF_INIT, k = STRBUF_INIT;
+	bool ok = true;
+	for (size_t i = 0; ok && i + 3 < run->claims.count; i += 4) {
+		const char *row = run->claims.items[i], *ref = run->claims.items[i + 1];
+		const char *column = run->claims.items[i + 2], *value = run->claims.items[i + 3];
+		size_t dummy;
+		reject_key(&k, ref, value, strlen(value));
+		bool dangles = strmap_get(&run->rejected, k.data, k.len, &dummy); /* in cascade */
+		if (!dangles) {
+			bool found = false;
+			sb_reset(&sql);
+			sb_puts(&sql, "SELECT 1 FROM ");
+			db_quote_ident(run->v4, &sql, ref);
+			sb_puts(&sql, " WHERE ");
+			db_quote_ident(run->v4, &sql, column);
+			sb_puts(&sql, " = ");
+			db_quote_literal(run->v4, &sql, value);
+			ok = db_query(run->v4, sql.data, found_row, &found);
+			dangles = !found;
+		}
+		if (ok && dangles)
+			strmap_put(&proven, row, strlen(row), 1);
+	}
+	for (size_t i = 0; ok && i < run->reject_keys.count; i++) {
+		const char *row = run->reject_keys.items[i];
+		size_t dummy;
+		t->compared++;
+		if (strmap_get(&proven, row, strlen(row), &dummy)) {
+			t->equal++;
+			continue;
+		}
+		t->missing++;
+		table_check_note(t, DIFF_MISSING, row, NULL, NULL, NULL,
+		                 "left out by the import, yet every reference it holds exists in v4");
+	}
+	if (ok)
+		diff_report_print_table(t);
+	strmap_free(&proven);
+	sb_free(&sql);
+	sb_free(&k);
+	return ok;
+}
+
 static bool read_reject(void *ctx, const char *table, const JsonField *fields, size_t count, const char *reason,
                         uint64_t line)
 {
@@ -641,11 +749,13 @@ static bool read_reject(void *ctx, const char *table, const JsonField *fields, s
 	if (!ok) {
 		log_error("reject file, line %" PRIu64 ": table %s: the row's key is %s", line, table,
 		          f && is_null ? "NULL" : why);
-	} else if (pod_tag_source_find(table) == NULL) {
+	} else if (s->add || !is_tag_relation(table)) { /* v3 has no such rows: tags are the tag check's */
 		reject_key(&s->key, table, s->canon.data, s->canon.len);
 		strmap_put(&s->listed, s->key.data, s->key.len, 1);
-		if (s->add)
+		if (s->add) {
 			add_reject(s->run, table, s->canon.data, s->canon.len, reason);
+			ok = note_claims(s, table, &columns, fields, count);
+		}
 	}
 	db_columns_free(&columns);
 	return ok;
@@ -697,7 +807,7 @@ static bool keep_max(void *ctx, const DbValue *values, size_t ncols)
 	return true;
 }
 
-static bool check_sequence(VerifyRun *run, TableCheck *t, const char *table)
+static bool check_sequence(VerifyRun *run, TableCheck *t, const char *table, bool *always_past_seen)
 {
 	DbColumns columns = {0};
 	if (!db_list_columns(run->v4, table, &columns))
@@ -706,8 +816,9 @@ static bool check_sequence(VerifyRun *run, TableCheck *t, const char *table)
 	bool ok = true;
 	int64_t next = 0, max = 0;
 	bool always_past = false;
-	if (pk && is_integer_key(pk) && (ok = db_next_id(run->v4, table, pk, &next, &always_past)) && !always_past &&
-	    next > 0) {
+	if (pk && is_integer_key(pk) && (ok = db_next_id(run->v4, table, pk, &next, &always_past)) && always_past)
+		*always_past_seen = true;
+	if (ok && !always_past && next > 0) {
 		StrBuf sql = STRBUF_INIT;
 		sb_puts(&sql, "SELECT MAX(");
 		db_quote_ident(run->v4, &sql, pk->name);
@@ -735,14 +846,17 @@ static bool check_sequence(VerifyRun *run, TableCheck *t, const char *table)
 static bool check_sequences(VerifyRun *run)
 {
 	TableCheck *t = diff_report_table(&run->report, "(sequences)");
-	bool ok = true;
+	bool ok = true, always_past = false;
 	for (size_t i = 0; ok && i < run->compared.count; i++)
-		ok = check_sequence(run, t, run->compared.items[i]);
+		ok = check_sequence(run, t, run->compared.items[i], &always_past);
 	for (size_t i = 0; ok && i < pod_tag_source_count; i++) {
 		const PodTagSource *src = &pod_tag_sources[i];
 		if (strlist_contains(&run->v4_tables, src->tag_table) && strlist_contains(&run->v4_tables, src->relation_table))
-			ok = check_sequence(run, t, src->tag_table) && check_sequence(run, t, src->relation_table);
+			ok = check_sequence(run, t, src->tag_table, &always_past) &&
+			     check_sequence(run, t, src->relation_table, &always_past);
 	}
+	if (always_past && !t->compared)
+		t->note = "none kept apart: the engine gives a new row the largest id plus one";
 	if (ok)
 		diff_report_print_table(t);
 	return ok;
@@ -814,6 +928,7 @@ static void run_free(VerifyRun *run)
 	strmap_free(&run->rejected);
 	strlist_free(&run->reject_keys);
 	strlist_free(&run->reject_reasons);
+	strlist_free(&run->claims);
 	strlist_free(&run->compared);
 	merge_free(run->merge);
 	if (run->tags)
@@ -878,9 +993,11 @@ static bool file_table_begin(void *ctx, const char *table)
 	const PodTagSource *src = pod_tag_source_find(table);
 	if (src) {
 		run->tag_source = src;
-		run->tags = pod_tag_verify_begin(src);
+		run->tags = tags_in_v4(run, src) ? pod_tag_verify_begin(src) : NULL;
 		return true;
 	}
+	if (!strlist_contains(&run->v4_tables, table))
+		return true; /* skipped (file_skip_table) */
 	run->merge = merge_open(run, table);
 	return !run->merge->failed;
 }
@@ -904,6 +1021,8 @@ static bool file_row(void *ctx, const JsonField *fields, size_t count)
 		return pod_tag_verify_add_string(run->tags, id->text, id->len, names->text, names->len);
 	}
 	TableMerge *m = run->merge;
+	if (!m)
+		return true;
 	uint64_t row = m->check->compared - m->check->extra + 1;
 	if (!m->planned) {
 		const char **names = xmalloc(sizeof(char *) * (count + 1));
@@ -917,8 +1036,8 @@ static bool file_row(void *ctx, const JsonField *fields, size_t count)
 			return false;
 	}
 	/* tokens in the plan's order: the rows of a file mostly repeat the first row's keys */
-	const JsonToken **ptrs = xmalloc(sizeof(JsonToken *) * (m->source_count + 1));
-	JsonToken *tokens = xmalloc(sizeof(JsonToken) * (m->source_count + 1));
+	const JsonToken **ptrs = m->token_ptrs;
+	JsonToken *tokens = m->tokens;
 	for (size_t i = 0; i < m->source_count; i++)
 		ptrs[i] = NULL;
 	for (size_t i = 0; i < count; i++) {
@@ -933,10 +1052,7 @@ static bool file_row(void *ctx, const JsonField *fields, size_t count)
 		tokens[slot] = (JsonToken){fields[i].type, fields[i].text, fields[i].len};
 		ptrs[slot] = &tokens[slot];
 	}
-	bool ok = merge_row(m, ptrs, row);
-	free(ptrs);
-	free(tokens);
-	return ok;
+	return merge_row(m, ptrs, row);
 }
 
 static bool file_table_end(void *ctx, const char *table, uint64_t rows)
@@ -946,9 +1062,11 @@ static bool file_table_end(void *ctx, const char *table, uint64_t rows)
 	if (run->tags) {
 		PodTagVerify *tv = run->tags;
 		run->tags = NULL;
-		return !tags_in_v4(run, run->tag_source) || finish_tags(run, tv, run->tag_source);
+		return !tv || finish_tags(run, tv, run->tag_source);
 	}
 	TableMerge *m = run->merge;
+	if (!m)
+		return true;
 	bool ok = true;
 	if (!m->planned) { /* an empty table: v4's must be empty as well */
 		ok = merge_plan(m, NULL, NULL, 0);
@@ -997,7 +1115,8 @@ VerifyOutcome verify_file(FILE *in, const char *path, Db *v4, const VerifyOption
 		ok = read_reject_file(&run, rejects, true);
 	}
 	free(default_rejects);
-	ok = ok && json_read_tables(in, path, &file_handler, &run, NULL, NULL) && check_sequences(&run);
+	ok = ok && json_read_tables(in, path, &file_handler, &run, NULL, NULL) && check_sequences(&run) &&
+	     prove_rejects(&run);
 	db_rollback(v4);
 	return run_end(&run, ok, started);
 }

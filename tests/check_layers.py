@@ -23,7 +23,7 @@ LAYERS = [
     ("db", r"db(_\w+)?"),  # after base, which takes db_url
     ("rows", r"(values|row_writer|row_stream|table_sync|integrity|reject_log|summary|diff_report)"),
     ("pod", r"pod_\w+"),
-    ("jobs", r"(import|export)(_\w+)?"),
+    ("jobs", r"(import|export|verify)(_\w+)?"),
     ("commands", r"(cmd_\w+|cli|main)"),
 ]
 

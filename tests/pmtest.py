@@ -56,7 +56,38 @@ def podmigrate(*args, env=None, timeout=600, wrapper=()):
     for mark in SANITIZER_MARKS:
         if mark in res.stderr:
             raise AssertionError("sanitizer report from podmigrate %s:\n%s" % (" ".join(args), res.stderr[-6000:]))
+    if not wrapper:
+        verify_import(args, res, env)
     return res
+
+
+def _option(args, *names):
+    for i, a in enumerate(args[:-1]):
+        if a in names:
+            return args[i + 1]
+    return None
+
+
+def verify_import(args, res, env):
+    """Every import the suite makes is proven by verify --file (exit 0), unless it was a dry run,
+    --onlytags (the other tables are not loaded), read standard input or failed
+    (PM_VERIFY_EVERY_IMPORT=0 turns this off)."""
+    if (os.environ.get("PM_VERIFY_EVERY_IMPORT", "1") == "0" or not args or args[0] != "import"
+            or res.returncode not in (0, 3) or {"--dry", "--dry-run", "--onlytags", "--only-tags", "-h",
+                                                  "--help", "--verify"} & set(args)):
+        return
+    path = _option(args, "-i", "--input")
+    url = _option(args, "--db") or (env or {}).get("PODMIGRATE_DB") or os.environ.get("PODMIGRATE_DB")
+    if not path or path == "-" or not url:
+        return
+    extra = ["--force"] if "--force" in args else []
+    rejects = _option(args, "--rejects")
+    if rejects and os.path.exists(rejects):
+        extra += ["--rejects", rejects]
+    check = sh([PODMIGRATE, "verify", "--file", path, "--to", url, "-q", *extra], env=env, check=False)
+    if check.returncode != 0 or any(m in check.stderr for m in SANITIZER_MARKS):
+        raise AssertionError("verify after 'podmigrate %s' exited %d:\n%s" % (
+            " ".join(args), check.returncode, check.stderr[-5000:]))
 
 
 def check_no_sanitizer_report(stderr, what):
@@ -190,6 +221,7 @@ def engines():
 
 
 _edge_exports = {}
+_edge_sources = {}
 
 
 def edge_export(engine, extra=("--portable",)):
@@ -205,7 +237,14 @@ def edge_export(engine, extra=("--portable",)):
         if res.returncode != 0:
             raise AssertionError("export of the edge data: " + res.stderr[-2000:])
         _edge_exports[key] = out
+        _edge_sources[key] = url
     return _edge_exports[key]
+
+
+def edge_source(engine, extra=("--portable",)):
+    """(url of the v3 database, its export) of edge_export."""
+    out = edge_export(engine, extra)
+    return _edge_sources[(engine.name, tuple(extra))], out
 
 
 def modified_source(engine, name, change):
@@ -232,6 +271,23 @@ def add_dangling_rows(data):
     # its tags: one only it carries, one shared with the first tagged video
     tagged = data["video_tagging_tag_2_tagulous"]
     tagged.append({"video_id": gone["id"], "tag_name": "orphan-only tag," + tagged[0]["tag_name"]})
+
+
+def break_v4_constraints(data):
+    meetings = [m for m in data["meeting"] if m["start_at"]]
+    m = meetings[0]
+    m["recurring_until"] = "2000-01-01"  # before any start date
+    m["nb_occurrences"] = m["nb_occurrences"] or 3
+    todelete = data["video_videotodelete"]
+    first = todelete[0]
+    twin = dict(first, id=max(r["id"] for r in todelete) + 1)
+    todelete.append(twin)
+    links = data["video_videotodelete_video"]
+    video_ids = [v["id"] for v in data["video_video"]]
+    links.append({"id": max(r["id"] for r in links) + 1, "videotodelete_id": twin["id"], "video_id": video_ids[0]})
+    links.append({"id": max(r["id"] for r in links) + 1, "videotodelete_id": first["id"], "video_id": video_ids[0]})
+    links.append({"id": max(r["id"] for r in links) + 1, "videotodelete_id": twin["id"], "video_id": video_ids[1]})
+    return {"meeting": m["id"], "todelete": (first["id"], twin["id"], video_ids[0], video_ids[1])}
 
 
 def schema_loader_command(engine, url):

@@ -9,7 +9,7 @@ import time
 
 from dbquery import query, read_tags
 from pmtest import (V4, edge_export, PODMIGRATE, WORK, MariadbEngine, PostgresqlEngine, SqliteEngine,
-                    add_dangling_rows, check, check_eq, engines, load_json, modified_source, podmigrate, run,
+                    add_dangling_rows, break_v4_constraints, check, check_eq, engines, load_json, modified_source, podmigrate, run,
                     schema_loader_command, test)
 
 # columns v3 had and v4 dropped (the tags moved to tagulous)
@@ -290,23 +290,6 @@ def dangling_rows_are_left_out_in_cascade_and_kept_in_the_reject_file(engine):
     check_eq(res.returncode, 1, "exit status with --strict")
     check("--strict" in res.stderr and "does not exist" in res.stderr, res.stderr[-1500:])
     check(snapshot(engine, url, "dangling-after-strict") == before, "--strict changed the database")
-
-
-def break_v4_constraints(data):
-    meetings = [m for m in data["meeting"] if m["start_at"]]
-    m = meetings[0]
-    m["recurring_until"] = "2000-01-01"  # before any start date
-    m["nb_occurrences"] = m["nb_occurrences"] or 3
-    todelete = data["video_videotodelete"]
-    first = todelete[0]
-    twin = dict(first, id=max(r["id"] for r in todelete) + 1)
-    todelete.append(twin)
-    links = data["video_videotodelete_video"]
-    video_ids = [v["id"] for v in data["video_video"]]
-    links.append({"id": max(r["id"] for r in links) + 1, "videotodelete_id": twin["id"], "video_id": video_ids[0]})
-    links.append({"id": max(r["id"] for r in links) + 1, "videotodelete_id": first["id"], "video_id": video_ids[0]})
-    links.append({"id": max(r["id"] for r in links) + 1, "videotodelete_id": twin["id"], "video_id": video_ids[1]})
-    return {"meeting": m["id"], "todelete": (first["id"], twin["id"], video_ids[0], video_ids[1])}
 
 
 @test

@@ -1,5 +1,6 @@
 """valgrind memcheck over podmigrate's main paths on every engine: export, import, import with
-rejects, --dry, --onlytags, --createDB and --strict. Run against the release build (tests/run.sh
+rejects, --dry, --onlytags, --createDB, --strict, and verify (against v3, against the file, with
+differences and a report). Run against the release build (tests/run.sh
 does), the binary users install: a read of uninitialised memory, an invalid access or a definite
 leak of our own code fails the test, with valgrind's report. The data is the small edge-case set:
 valgrind runs some 30 times slower."""
@@ -9,8 +10,8 @@ import os
 import re
 import sys
 
-from pmtest import (V4, WORK, SqliteEngine, add_dangling_rows, check, check_eq, edge_export, load_json,
-                    modified_source, podmigrate, run, schema_loader_command, test)
+from pmtest import (V4, WORK, SqliteEngine, add_dangling_rows, check, check_eq, edge_export, edge_source,
+                    load_json, modified_source, podmigrate, run, schema_loader_command, test)
 
 _runs = [0]
 
@@ -136,6 +137,26 @@ def refused_input(engine):
     res = memcheck("import", "--db", url.rsplit("/", 1)[0] + "/no_such_database_vg" if engine.name != "sqlite"
                    else "sqlite:" + os.path.join(WORK, "missing-vg.sqlite3"), "-i", edge_export(engine))
     check_eq(res.returncode, 1, "unreachable database: " + res.stderr[-1500:])
+
+
+@test
+def verify(engine):
+    """Both sides read at once (a second thread), the tags, the sequences; then differences and
+    their report, and rows left out accounted for from the reject file."""
+    v3, export = edge_source(engine)
+    url = loaded_v4(engine, "pm_vg_verify")
+    res = memcheck("verify", "--from", v3, "--to", url)
+    check_eq(res.returncode, 0, "verify --from: " + res.stderr[-2000:])
+    engine.run_sql(url, "DELETE FROM video_viewcount WHERE id IN (SELECT id FROM video_viewcount WHERE id > 3);"
+                   if engine.name != "mariadb" else "DELETE FROM video_viewcount WHERE id > 3;")
+    engine.run_sql(url, "UPDATE video_video SET title = 'changed';")
+    res = memcheck("verify", "--file", export, "--to", url, "--report", os.path.join(WORK, "vg-verify.json"))
+    check_eq(res.returncode, 4, "verify with differences: " + res.stderr[-2000:])
+    path, _, _ = modified_source(engine, "vg-vrejects", add_dangling_rows)
+    url = engine.create("pm_vg_vrejects", version=V4)
+    check_eq(podmigrate("import", "--db", url, "-i", path, "-q").returncode, 3, "import with rejects")
+    res = memcheck("verify", "--file", path, "--to", url)
+    check_eq(res.returncode, 0, "verify --file with rejects: " + res.stderr[-2000:])
 
 
 if __name__ == "__main__":

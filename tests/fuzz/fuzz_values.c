@@ -9,6 +9,8 @@
  * - value_write_json (export) writes valid JSON, checked by reading it back
  *   with the JSON reader, or leaves the writer untouched when it refuses;
  *   and what export wrote, import reads back to the same canonical value.
+ * - value_json_equal (verify) is symmetric, and a JSON text equals itself
+ *   whenever it equals anything.
  */
 #include "db.h"
 #include "json_reader.h"
@@ -249,6 +251,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_from_json(column, JSON_STRING, terminated, size);
 		check_from_json(column, JSON_RAW, terminated, size);
 	}
+
+	/* verify's JSON comparison: the two halves of the input, both ways */
+	size_t half = size / 2;
+	bool ab = value_json_equal(exact, half, exact + half, size - half);
+	FUZZ_ASSERT(ab == value_json_equal(exact + half, size - half, exact, half));
+	if (ab)
+		FUZZ_ASSERT(value_json_equal(exact, half, exact, half));
 
 	ColumnKind kind = (ColumnKind)(mode % (NKINDS + 1));
 	if (kind < NKINDS)

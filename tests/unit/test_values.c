@@ -180,4 +180,32 @@ void test_values(void)
 	CHECK(column_kind_from_type("char(32)") == COL_TEXT);
 	CHECK(column_kind_from_type("inet") == COL_TEXT);
 	CHECK(column_kind_from_type("longtext") == COL_TEXT);
+
+	/* verify's JSON equality: keys in any order, arrays in order, numbers by value */
+	CHECK(value_json_equal("{\"a\": 1, \"b\": [1, 2]}", 21, "{\"b\":[1,2],\"a\":1}", 17));
+	CHECK(!value_json_equal("{\"b\":[2,1],\"a\":1}", 17, "{\"b\":[1,2],\"a\":1}", 17));
+	CHECK(value_json_equal("[1.0]", 5, "[1]", 3));
+	CHECK(!value_json_equal("{\"a\":1}", 7, "{\"a\":1,\"b\":2}", 13));
+	CHECK(!value_json_equal("{\"a\":\"x\"}", 9, "{\"a\":\"X\"}", 9));
+	CHECK(!value_json_equal("[1", 2, "[1", 2)); /* not JSON: never equal */
+	CHECK(!value_json_equal("null", 4, "false", 5));
+	/* integers read by length: a value's text need not end in NUL */
+	int64_t n;
+	DbValue twelve = {"123", 2}, negative = {"-7", 2}, none = {NULL, 0}, bad = {"1x", 2};
+	CHECK(value_int64(&twelve, &n) && n == 12);
+	CHECK(value_int64(&negative, &n) && n == -7);
+	CHECK(value_int64(&none, &n) && n == 0);
+	CHECK(!value_int64(&bad, &n));
+	/* the file's token of each kind (what value_write_json writes) */
+	StrBuf scratch = STRBUF_INIT;
+	JsonToken token;
+	DbValue pg_true = {"t", 1}, stamp = {"2024-03-01 10:00:00+01", 22}, uuid36 = {"0F0E0D0C-0B0A-0908-0706-050403020100", 36};
+	CHECK(value_json_token(COL_BOOL, &pg_true, &scratch, &token, &why) && token.type == JSON_BOOL &&
+	      !strcmp(token.text, "true"));
+	CHECK(value_json_token(COL_DATETIME, &stamp, &scratch, &token, &why) && token.type == JSON_STRING);
+	CHECK_STR(scratch.data, "2024-03-01 09:00:00");
+	CHECK(value_json_token(COL_UUID, &uuid36, &scratch, &token, &why) && token.len == 32);
+	CHECK(value_json_token(COL_INT, &none, &scratch, &token, &why) && token.type == JSON_NULL);
+	CHECK(!value_json_token(COL_INT, &bad, &scratch, &token, &why) && why);
+	sb_free(&scratch);
 }
