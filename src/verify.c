@@ -62,7 +62,7 @@ typedef struct TableMerge {
 	StrBuf actual_key, last_key, canon, scratch, key_text;
 	JsonToken *tokens;        /* file mode: a row's values in the plan's order */
 	const JsonToken **token_ptrs;
-	bool have_last;
+	bool have_last, have_actual_key;
 	bool failed;
 	TableProgress progress;
 	double started;
@@ -133,11 +133,21 @@ static bool next_actual(TableMerge *m)
 	}
 	bool is_null;
 	const char *why;
-	if (!canonical_actual(m, &m->v4.items[m->pk], &m->actual[m->pk], &m->actual_key, &is_null, &why) || is_null) {
-		log_error("table %s: v4 has a row whose key %s is %s", m->table, m->v4.items[m->pk].name,
-		          is_null ? "NULL" : why);
+	const DbColumn *pk = &m->v4.items[m->pk];
+	if (!canonical_actual(m, pk, &m->actual[m->pk], &m->canon, &is_null, &why) || is_null) {
+		log_error("table %s: v4 has a row whose key %s is %s", m->table, pk->name, is_null ? "NULL" : why);
 		return false;
 	}
+	/* the merge is only right when both sides come in the same order */
+	if (m->have_actual_key && key_cmp(pk, m->actual_key.data, m->actual_key.len, m->canon.data, m->canon.len) >= 0) {
+		log_error("table %s: v4's rows do not come in key order (%s after %s): cannot compare", m->table,
+		          m->canon.data, m->actual_key.data);
+		return false;
+	}
+	StrBuf previous = m->actual_key;
+	m->actual_key = m->canon;
+	m->canon = previous;
+	m->have_actual_key = true;
 	return true;
 }
 
