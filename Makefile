@@ -1,5 +1,6 @@
 # podmigrate: `make` builds build/podmigrate, `make test` runs every test.
-# SANITIZE=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer into build/asan.
+# SANITIZE=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer into build/asan,
+# SANITIZE=thread with ThreadSanitizer into build/tsan.
 
 CC      ?= cc
 PKGS    := libpq libmariadb sqlite3 yajl libutf8proc
@@ -15,6 +16,12 @@ ifeq ($(SANITIZE),1)
 BUILD   := build/asan
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(SANITIZE),thread)
+# ThreadSanitizer (clang): verify's reader thread (src/row_stream.c) against its consumer
+BUILD   := build/tsan
+CC      := clang
+CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
 else
 BUILD   := build
 endif
@@ -52,7 +59,8 @@ unit-test: $(BUILD)/unit_tests
 test:
 	$(MAKE) --no-print-directory SANITIZE=1 build/asan/podmigrate build/asan/unit_tests
 	$(MAKE) --no-print-directory SANITIZE= build/podmigrate build/unit_tests
-	tests/run.sh build/asan build
+	$(MAKE) --no-print-directory SANITIZE=thread build/tsan/podmigrate build/tsan/unit_tests
+	PODMIGRATE_TSAN=$(CURDIR)/build/tsan/podmigrate tests/run.sh build/asan build
 
 # The same tests with the current build flags (make check, or make SANITIZE=1 check).
 check: $(BUILD)/podmigrate $(BUILD)/unit_tests

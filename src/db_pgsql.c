@@ -498,6 +498,28 @@ static void clear_pending(PgDb *p)
 }
 
 /*
+ * The sequence of table.column (serial and identity columns both have one
+ * pg_get_serial_sequence finds), quoted and schema-qualified, then the value
+ * of the expression also_select, both added to found; nothing when the
+ * column has none.
+ */
+static bool find_serial_sequence(Db *db, const char *table, const DbColumn *column, const char *also_select,
+                                 StrList *found)
+{
+	StrBuf ident = STRBUF_INIT, sql = STRBUF_INIT;
+	quote_ident_double(&ident, table);
+	sb_printf(&sql, "SELECT s, %s FROM pg_get_serial_sequence(", also_select);
+	quote_literal_standard(&sql, ident.data);
+	sb_puts(&sql, ", ");
+	quote_literal_standard(&sql, column->name);
+	sb_puts(&sql, ") AS s WHERE s IS NOT NULL");
+	bool ok = pg_catalog_query(db, sql.data, NULL, keep_sequence, found);
+	sb_free(&ident);
+	sb_free(&sql);
+	return ok;
+}
+
+/*
  * setval is never rolled back: a dry run, a failure or a kill would leave
  * the sequence set from the file (lower than the ids the table holds, the next
  * insert then failing). ALTER SEQUENCE ... RESTART is transactional since
@@ -508,18 +530,15 @@ static void clear_pending(PgDb *p)
 static bool pg_reset_sequence(Db *db, const char *table, const DbColumn *column)
 {
 	PgDb *p = (PgDb *)db;
-	StrBuf ident = STRBUF_INIT, sql = STRBUF_INIT;
+	StrBuf max = STRBUF_INIT, sql = STRBUF_INIT;
 	StrList found = STRLIST_INIT;
-	quote_ident_double(&ident, table);
-	/* serial and identity columns both have a sequence pg_get_serial_sequence finds */
-	sb_puts(&sql, "SELECT s, COALESCE((SELECT max(");
-	quote_ident_double(&sql, column->name);
-	sb_printf(&sql, ") FROM %s), 0) + 1 FROM pg_get_serial_sequence(", ident.data);
-	quote_literal_standard(&sql, ident.data);
-	sb_puts(&sql, ", ");
-	quote_literal_standard(&sql, column->name);
-	sb_puts(&sql, ") AS s WHERE s IS NOT NULL");
-	bool ok = pg_catalog_query(db, sql.data, NULL, keep_sequence, &found);
+	sb_puts(&max, "COALESCE((SELECT max(");
+	quote_ident_double(&max, column->name);
+	sb_puts(&max, ") FROM ");
+	quote_ident_double(&max, table);
+	sb_puts(&max, "), 0) + 1");
+	bool ok = find_serial_sequence(db, table, column, max.data, &found);
+	sb_free(&max);
 	if (ok && found.count == 2) {
 		/* the name comes quoted and schema-qualified from pg_get_serial_sequence */
 		sb_reset(&sql);
@@ -536,7 +555,6 @@ static bool pg_reset_sequence(Db *db, const char *table, const DbColumn *column)
 		}
 	}
 	strlist_free(&found);
-	sb_free(&ident);
 	sb_free(&sql);
 	return ok;
 }
@@ -551,23 +569,16 @@ static bool keep_int64(void *ctx, const DbValue *v, size_t ncols)
 
 static bool pg_next_id(Db *db, const char *table, const DbColumn *column, int64_t *next)
 {
-	StrBuf ident = STRBUF_INIT, sql = STRBUF_INIT;
+	StrBuf sql = STRBUF_INIT;
 	StrList found = STRLIST_INIT;
-	quote_ident_double(&ident, table);
-	sb_puts(&sql, "SELECT s, 0 FROM pg_get_serial_sequence(");
-	quote_literal_standard(&sql, ident.data);
-	sb_puts(&sql, ", ");
-	quote_literal_standard(&sql, column->name);
-	sb_puts(&sql, ") AS s WHERE s IS NOT NULL");
-	bool ok = pg_catalog_query(db, sql.data, NULL, keep_sequence, &found);
+	bool ok = find_serial_sequence(db, table, column, "0", &found);
 	if (ok && found.count == 2) {
-		sb_reset(&sql); /* the name comes quoted and schema-qualified */
+		/* the name comes quoted and schema-qualified */
 		sb_printf(&sql, "SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM %s",
 		          found.items[0]);
 		ok = pg_catalog_query(db, sql.data, NULL, keep_int64, next);
 	}
 	strlist_free(&found);
-	sb_free(&ident);
 	sb_free(&sql);
 	return ok;
 }

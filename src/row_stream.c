@@ -24,9 +24,13 @@ struct RowStream {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
-	/* A ring: the consumer reads batches[head], the producer fills batches[(head + filled) % N]. */
+	/*
+	 * A ring: the consumer reads batches[head], the producer fills
+	 * batches[tail]. Each index belongs to one thread; filled, the batches
+	 * handed over and not yet given back, is under lock.
+	 */
 	Batch batches[ROW_STREAM_BATCHES];
-	size_t head, filled;
+	size_t head, tail, filled;
 	bool done, failed, cancel; /* under lock */
 	/* the consumer's side */
 	bool holding; /* batches[head] is being read */
@@ -35,16 +39,14 @@ struct RowStream {
 	size_t values_cap;
 };
 
-static Batch *producer_batch(RowStream *s)
-{
-	return &s->batches[(s->head + s->filled) % ROW_STREAM_BATCHES];
-}
+static Batch *producer_batch(RowStream *s) { return &s->batches[s->tail]; }
 
 /* Hands the batch being filled over, then waits for a free one; false when the consumer stopped. */
 static bool publish(RowStream *s)
 {
 	pthread_mutex_lock(&s->lock);
 	s->filled++;
+	s->tail = (s->tail + 1) % ROW_STREAM_BATCHES;
 	pthread_cond_broadcast(&s->changed);
 	while (s->filled == ROW_STREAM_BATCHES && !s->cancel)
 		pthread_cond_wait(&s->changed, &s->lock);
@@ -88,8 +90,10 @@ static void *run_query(void *arg)
 	bool ok = db_query(s->db, s->sql, add_row, s);
 	pthread_mutex_lock(&s->lock);
 	if (!s->cancel) {
-		if (producer_batch(s)->rows > 0)
-			s->filled++; /* the last, partial batch */
+		if (producer_batch(s)->rows > 0) { /* the last, partial batch */
+			s->filled++;
+			s->tail = (s->tail + 1) % ROW_STREAM_BATCHES;
+		}
 		s->failed = !ok;
 	}
 	s->done = true;

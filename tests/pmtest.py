@@ -42,7 +42,7 @@ def sh(args, input=None, env=None, check=True, timeout=600):
     return res
 
 
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer")
 
 
 def podmigrate(*args, env=None, timeout=600, wrapper=()):

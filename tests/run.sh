@@ -4,6 +4,7 @@
 # SQLite, MariaDB and PostgreSQL. A release build (one without AddressSanitizer) runs
 # with MALLOC_PERTURB_ so that uninitialised heap memory is garbage, not zero, and gets
 # the valgrind memcheck pass (tests/test_valgrind.py).
+# With PODMIGRATE_TSAN (the ThreadSanitizer binary; make test sets it), its unit tests too.
 # Then the fuzzers' smoke run, when tests/fuzz/run.sh exists.
 # Starts throwaway MariaDB/PostgreSQL servers (tests/servers.sh), once for the whole
 # run, unless PM_TEST_MYSQL_URL and PM_TEST_PG_URL are set.
@@ -61,6 +62,13 @@ for build in "${builds[@]}"; do
     echo "== unit tests ($k)"
     run_logged "$build/unit_tests" env "${buildenv[@]}" "$build/unit_tests"
 done
+# The ThreadSanitizer build (make test makes it): its unit tests drive verify's reader
+# thread (tests/unit/test_row_stream.c); tests/test_verify.py runs its binary as well.
+tsan_units=${PODMIGRATE_TSAN:+$(dirname "$PODMIGRATE_TSAN")/unit_tests}
+if [[ -n "$tsan_units" && -x "$tsan_units" ]]; then
+    echo "== unit tests (ThreadSanitizer)"
+    run_logged "$tsan_units" env TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$tsan_units"
+fi
 
 srvdir=""
 if [[ -z "${PM_TEST_MYSQL_URL:-}" || -z "${PM_TEST_PG_URL:-}" ]]; then

@@ -6,8 +6,8 @@ import os
 import sys
 
 from dbquery import query
-from pmtest import (V4, WORK, add_dangling_rows, break_v4_constraints, check, check_eq, edge_source, engines, load_json,
-                    modified_source, podmigrate, run, test)
+from pmtest import (SANITIZER_MARKS, V4, WORK, add_dangling_rows, break_v4_constraints, check, check_eq, edge_source,
+                    engines, load_json, modified_source, podmigrate, run, sh, test)
 
 
 def by_name():
@@ -225,6 +225,30 @@ def an_unreachable_database_exits_1_and_usage_errors_2():
              "bad --max-diffs")
     res = podmigrate("verify", "--help")
     check(res.returncode == 0 and "Exit status" in res.stdout and "4 differences" in res.stdout, res.stdout[-500:])
+
+
+@test
+def the_reader_thread_under_threadsanitizer(engine):
+    """verify's second side is read by a thread handing batches over a ring of 4 (row_stream.c):
+    the ThreadSanitizer build (make test makes it: PODMIGRATE_TSAN) over tables of many batches,
+    both modes, three times each, must find the same and report no race."""
+    tsan = os.environ.get("PODMIGRATE_TSAN")
+    if not tsan:
+        print("     (PODMIGRATE_TSAN not set: make test sets it)")
+        return
+    v3 = engine.create("pm_vtsan_src")
+    engine.load_generated(v3, "bench", None, ["--scale", "0.02"])  # 40 000 view counts: 20 batches
+    export = os.path.join(WORK, "vtsan-%s.json" % engine.name)
+    check_eq(podmigrate("export", "--db", v3, "-o", export, "-q").returncode, 0, "export")
+    url = engine.create("pm_vtsan", version=V4)
+    check_eq(podmigrate("import", "--db", url, "-i", export, "-q").returncode, 0, "import")
+    env = {"TSAN_OPTIONS": "halt_on_error=1 exitcode=66"}
+    for args in [("--from", v3), ("--file", export)] * 3:
+        res = sh([tsan, "verify", *args, "--to", url], env=env, check=False, timeout=900)
+        marks = [m for m in SANITIZER_MARKS if m in res.stderr]
+        check(not marks and res.returncode == 0, "ThreadSanitizer build, verify %s: exit %d\n%s" % (
+            args[0], res.returncode, res.stderr[-5000:]))
+        check("video_viewcount" in res.stderr and " 40000 equal" in res.stderr, res.stderr[-3000:])
 
 
 if __name__ == "__main__":

@@ -37,5 +37,6 @@ void test_json_reader(void);
 void test_init(void);
 void test_strmap(void);
 void test_fuzz_regressions(void);
+void test_row_stream(void);
 
 #endif

@@ -15,6 +15,7 @@ int main(void)
 	test_json_reader();
 	test_init();
 	test_fuzz_regressions();
+	test_row_stream();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
