@@ -11,11 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* 32-bit counts and offsets: a million videos' tags stay in tens of MB (checked when added). */
 typedef struct TagObject {
 	int64_t id;
-	size_t order;             /* arrival, to keep the sort stable */
-	size_t first, count;      /* its names: spans[first .. first + count) */
-	bool absent;              /* v4 has no such object */
+	uint32_t order;        /* arrival, to keep the sort stable */
+	uint32_t first, count; /* its names: spans[first .. first + count) */
+	bool absent;           /* v4 has no such object */
 } TagObject;
 
 struct PodTagVerify {
@@ -23,7 +24,7 @@ struct PodTagVerify {
 	TagObject *objects;
 	size_t object_count, object_cap;
 	StrBuf text;                     /* the names, end to end */
-	struct Span { size_t off, len; } *spans;
+	struct Span { uint32_t off, len; } *spans;
 	size_t span_count, span_cap;
 	StrList parsed;
 };
@@ -62,19 +63,34 @@ static bool parse_id(const PodTagVerify *tv, const char *text, size_t len, int64
 	return true;
 }
 
-static void add_span(PodTagVerify *tv, const char *name, size_t len)
+static bool too_many(const PodTagVerify *tv, size_t len)
 {
-	tv->spans = xgrow(tv->spans, tv->span_count, &tv->span_cap, sizeof(*tv->spans));
-	tv->spans[tv->span_count++] = (struct Span){tv->text.len, len};
-	sb_append(&tv->text, name, len);
-	tv->objects[tv->object_count - 1].count++;
+	if (tv->text.len + len < UINT32_MAX && tv->span_count < UINT32_MAX - 1 && tv->object_count < UINT32_MAX - 1)
+		return false;
+	log_error("table %s: more tags than verify can hold (4 GB of names, or 4 billion of them)", tv->source->table);
+	return true;
 }
 
-static void new_object(PodTagVerify *tv, int64_t id)
+static bool add_span(PodTagVerify *tv, const char *name, size_t len)
 {
+	if (too_many(tv, len))
+		return false;
+	tv->spans = xgrow(tv->spans, tv->span_count, &tv->span_cap, sizeof(*tv->spans));
+	tv->spans[tv->span_count++] = (struct Span){(uint32_t)tv->text.len, (uint32_t)len};
+	sb_append(&tv->text, name, len);
+	tv->objects[tv->object_count - 1].count++;
+	return true;
+}
+
+static bool new_object(PodTagVerify *tv, int64_t id)
+{
+	if (too_many(tv, 0))
+		return false;
 	tv->objects = xgrow(tv->objects, tv->object_count, &tv->object_cap, sizeof(TagObject));
-	tv->objects[tv->object_count] = (TagObject){id, tv->object_count, tv->span_count, 0, false};
+	tv->objects[tv->object_count] =
+		(TagObject){id, (uint32_t)tv->object_count, (uint32_t)tv->span_count, 0, false};
 	tv->object_count++;
+	return true;
 }
 
 bool pod_tag_verify_add_string(PodTagVerify *tv, const char *object_id, size_t id_len, const char *names, size_t len)
@@ -82,12 +98,14 @@ bool pod_tag_verify_add_string(PodTagVerify *tv, const char *object_id, size_t i
 	int64_t id;
 	if (!parse_id(tv, object_id, id_len, &id))
 		return false;
-	new_object(tv, id);
+	if (!new_object(tv, id))
+		return false;
 	strlist_free(&tv->parsed);
 	if (names)
 		pod_tags_parse(names, len, &tv->parsed);
 	for (size_t i = 0; i < tv->parsed.count; i++)
-		add_span(tv, tv->parsed.items[i], strlen(tv->parsed.items[i]));
+		if (!add_span(tv, tv->parsed.items[i], strlen(tv->parsed.items[i])))
+			return false;
 	return true;
 }
 
@@ -96,19 +114,20 @@ bool pod_tag_verify_add_name(PodTagVerify *tv, const char *object_id, size_t id_
 	int64_t id;
 	if (!parse_id(tv, object_id, id_len, &id))
 		return false;
-	if (!tv->object_count || tv->objects[tv->object_count - 1].id != id)
-		new_object(tv, id);
+	if ((!tv->object_count || tv->objects[tv->object_count - 1].id != id) && !new_object(tv, id))
+		return false;
+	bool ok = true;
 	if (name) {
 		/* through a tag string and back, as export and import take it */
 		StrBuf one = STRBUF_INIT;
 		pod_tags_append_name(&one, name, len);
 		strlist_free(&tv->parsed);
 		pod_tags_parse(one.data, one.len, &tv->parsed);
-		for (size_t i = 0; i < tv->parsed.count; i++)
-			add_span(tv, tv->parsed.items[i], strlen(tv->parsed.items[i]));
+		for (size_t i = 0; ok && i < tv->parsed.count; i++)
+			ok = add_span(tv, tv->parsed.items[i], strlen(tv->parsed.items[i]));
 		sb_free(&one);
 	}
-	return true;
+	return ok;
 }
 
 void pod_tag_verify_abort(PodTagVerify *tv)
@@ -140,7 +159,7 @@ typedef struct TagCheck {
 	size_t v4_tag_count, v4_tag_cap;
 	ExpectedTag *expected;
 	size_t expected_count, expected_cap;
-	size_t *span_tag; /* per span: its expected tag */
+	uint32_t *span_tag; /* per span: its expected tag */
 	/* the link walk */
 	size_t next_object; /* in tv->objects (sorted) */
 	int64_t current;    /* the v4 object whose links are being gathered */
@@ -216,7 +235,7 @@ static bool match_tags(TagCheck *c, Db *v4)
 	PodTagVerify *tv = c->tv;
 	StrList names = STRLIST_INIT, keys = STRLIST_INIT;
 	StrMap seen = {0};
-	size_t *span_spelling = xmalloc(sizeof(size_t) * (tv->span_count + 1));
+	uint32_t *span_spelling = xmalloc(sizeof(uint32_t) * (tv->span_count + 1));
 	for (size_t o = 0; o < tv->object_count; o++) {
 		const TagObject *obj = &tv->objects[o];
 		for (size_t s = obj->first; !obj->absent && s < obj->first + obj->count; s++) {
@@ -229,7 +248,7 @@ static bool match_tags(TagCheck *c, Db *v4)
 				free(copy);
 				strmap_put(&seen, name, tv->spans[s].len, index);
 			}
-			span_spelling[s] = index;
+			span_spelling[s] = (uint32_t)index;
 		}
 	}
 	size_t spellings = names.count;
@@ -263,11 +282,12 @@ static bool match_tags(TagCheck *c, Db *v4)
 		c->expected[index].v4 = (ssize_t)t;
 		c->v4_tags[t].expected = (ssize_t)index;
 	}
-	c->span_tag = xmalloc(sizeof(size_t) * (tv->span_count + 1));
+	sb_free(&tv->text); /* the names are not needed past here: the expected tags have their own */
+	c->span_tag = xmalloc(sizeof(uint32_t) * (tv->span_count + 1));
 	for (size_t o = 0; ok && o < tv->object_count; o++) {
 		const TagObject *obj = &tv->objects[o];
 		for (size_t s = obj->first; !obj->absent && s < obj->first + obj->count; s++)
-			c->span_tag[s] = spelling_tag[span_spelling[s]];
+			c->span_tag[s] = (uint32_t)spelling_tag[span_spelling[s]];
 	}
 	if (!ok && keys.count != names.count)
 		log_error("%s: the tag names' keys could not be computed", tv->source->tag_table);
