@@ -1,4 +1,5 @@
 /* podmigrate verify: options, help and the exit status; the work is in verify.c. */
+#include "atomic_file.h"
 #include "cli.h"
 #include "db.h"
 #include "log.h"
@@ -72,6 +73,28 @@ static char *url_from_env(const char *name)
 	return value && *value ? xstrdup(value) : NULL;
 }
 
+/* The URL parses; false (logged) if not: a usage error, found before connecting. */
+static bool db_url_check(const char *text)
+{
+	DbUrl url;
+	bool ok = db_url_parse(text, &url);
+	db_url_free(&url);
+	return ok;
+}
+
+/* The URL parses, and the report would not replace its SQLite file. */
+static bool report_path_free(const char *report, const char *db_text, const char *what)
+{
+	DbUrl url;
+	if (!db_url_parse(db_text, &url))
+		return false;
+	bool clash = url.engine == DB_ENGINE_SQLITE && same_file(report, url.path);
+	if (clash)
+		log_error("the report %s is %s itself: give another --report FILE", report, what);
+	db_url_free(&url);
+	return !clash;
+}
+
 static bool parse_verify_options(int argc, char **argv, CmdVerifyOptions *opts, int *exit_code)
 {
 	static const struct option long_options[] = {
@@ -125,12 +148,15 @@ static bool parse_verify_options(int argc, char **argv, CmdVerifyOptions *opts, 
 		log_error("--to URL (the v4 database) is required (try 'podmigrate verify --help')");
 		return false;
 	}
-	DbUrl url;
-	bool ok = db_url_parse(opts->to, &url);
-	db_url_free(&url);
-	if (ok && !opts->file) {
-		ok = db_url_parse(opts->from, &url);
-		db_url_free(&url);
+	const char *report = opts->verify.report;
+	bool ok = !report || report_path_free(report, opts->to, "the v4 database");
+	ok = ok && (!opts->file || db_url_check(opts->to));
+	if (ok && !opts->file)
+		ok = !report || report_path_free(report, opts->from, "the v3 database");
+	if (ok && report && ((opts->file && same_file(report, opts->file)) ||
+	                     (opts->verify.rejects && same_file(report, opts->verify.rejects)))) {
+		log_error("the report %s is one of verify's inputs: give another --report FILE", report);
+		ok = false;
 	}
 	return ok;
 }

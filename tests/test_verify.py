@@ -223,6 +223,20 @@ def an_unreachable_database_exits_1_and_usage_errors_2():
     check_eq(podmigrate("verify", "--file", export).returncode, 2, "no --to")
     check_eq(podmigrate("verify", "--file", export, "--to", "sqlite:x", "--max-diffs", "x").returncode, 2,
              "bad --max-diffs")
+    # a report onto an input is refused before anything is read, the input untouched
+    with open(export, "rb") as f:
+        before = f.read()
+    check_eq(podmigrate("verify", "--file", export, "--to", "sqlite:x", "--report", export).returncode, 2,
+             "--report onto the file")
+    target = os.path.join(WORK, "vreport-target.sqlite3")
+    with open(target, "wb") as f:
+        f.write(b"not touched")
+    check_eq(podmigrate("verify", "--file", export, "--to", "sqlite:" + target, "--report", target).returncode, 2,
+             "--report onto the v4 database")
+    with open(export, "rb") as f:
+        check(f.read() == before, "the file was changed")
+    with open(target, "rb") as f:
+        check(f.read() == b"not touched", "the database was changed")
     res = podmigrate("verify", "--help")
     check(res.returncode == 0 and "Exit status" in res.stdout and "4 differences" in res.stdout, res.stdout[-500:])
 
