@@ -205,9 +205,9 @@ static bool merge_expected(TableMerge *m, PodRepairResult repair)
 	const DbValue *key = &m->expected[m->pk];
 	const DbColumn *pk = &m->v4.items[m->pk];
 	if (m->have_last && key_cmp(pk, m->last_key.data, m->last_key.len, key->data, key->len) >= 0) {
-		log_error("table %s: the source's row %s is not in key order (after %s): verify compares tables "
-		          "sorted by key, as podmigrate's export writes them", m->table, key_text(m, key->data, key->len),
-		          m->last_key.data);
+		log_error("table %s: the source's row %s is not in key order (after %s): verify merges tables sorted "
+		          "by key, as podmigrate's export writes them%s", m->table, key_text(m, key->data, key->len),
+		          m->last_key.data, m->run->v3 ? "" : "; for a file written otherwise, verify --from the v3 database");
 		return false;
 	}
 	sb_reset(&m->last_key);

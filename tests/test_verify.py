@@ -2,6 +2,7 @@
 rows, tricky tags) it proves the result (exit 0); each fault injected into a correct v4 makes it
 exit 4 naming the table and the key; --report, --max-diffs, import --verify and the exit status
 when a database cannot be reached."""
+import json
 import os
 import sys
 
@@ -209,6 +210,21 @@ def import_verify_proves_the_import(engine):
     res = podmigrate("import", "--db", url, "-i", export, "--verify")
     check_eq(res.returncode, 0, "import --verify: " + res.stderr[-2000:])
     check("v4 holds everything" in res.stderr, res.stderr[-1500:])
+
+
+@test
+def a_file_not_in_key_order_exits_1_naming_table_and_row():
+    sqlite = by_name()["sqlite"]
+    _, export, url = imported(sqlite, sqlite, "pm_vorder")
+    data = load_json(export)
+    data["video_video"].reverse()
+    path = os.path.join(WORK, "vorder.json")
+    with open(path, "w") as f:
+        json.dump(data, f)
+    res = podmigrate("verify", "--file", path, "--to", url)
+    check_eq(res.returncode, 1, "exit status: " + res.stderr[-1500:])
+    check("video_video" in res.stderr and "not in key order" in res.stderr and "--from" in res.stderr,
+          res.stderr[-1500:])
 
 
 @test
