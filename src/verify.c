@@ -891,30 +891,15 @@ static bool finish_tags(VerifyRun *run, PodTagVerify *tv, const PodTagSource *sr
 	return ok;
 }
 
-typedef struct TagRows {
-	PodTagVerify *tv;
-} TagRows;
-
-static bool add_v3_tag(void *ctx, const DbValue *values, size_t ncols)
-{
-	(void)ncols;
-	if (stop_requested())
-		return false;
-	return pod_tag_verify_add_name(ctx, values[0].data, values[0].len, values[1].data, values[1].len);
-}
-
 static bool compare_db_tags(VerifyRun *run, const PodTagSource *src)
 {
-	PodTagVerify *tv = pod_tag_verify_begin(src);
-	StrBuf sql = STRBUF_INIT;
-	pod_tag_export_query(run->v3, src, &sql);
-	bool ok = db_query(run->v3, sql.data, add_v3_tag, tv);
-	sb_free(&sql);
-	if (!ok) {
-		pod_tag_verify_abort(tv);
-		return false;
-	}
-	return finish_tags(run, tv, src);
+	TableCheck *t = diff_report_table(&run->report, src->table);
+	double started = clock_now();
+	bool ok = pod_tag_verify_db(run->v3, run->v4, src, t);
+	t->seconds = clock_now() - started;
+	if (ok)
+		diff_report_print_table(t);
+	return ok;
 }
 
 /* ---- the run ---- */
