@@ -145,7 +145,7 @@ def check_status(status, expected, what, stderr):
             what, status, " or ".join(map(str, expected)), tail))
 
 
-TABLE_LINE = re.compile(r"^  (\S+) +\d+ rows", re.M)
+TABLE_LINE = re.compile(r"^  (\S+) +\d+ (rows|compared)", re.M)  # export and import; verify
 
 
 def start_streaming(args):

@@ -194,6 +194,23 @@ def a_killed_server_connection_fails_the_export_and_writes_nothing(engine):
             check(read_bytes(out) == previous, "the previous output file changed")
 
 
+@on_engines("mariadb", "postgresql")
+def a_killed_server_connection_stops_verify_with_exit_1_and_no_report(engine):
+    """verify's v4 connection (read by its second thread) killed by the server mid-table: exit
+    1 with a clear one-line error, nothing said to be proven, no report written."""
+    _, big = bench_source(engine)
+    url = fresh_target(engine, "pm_faults_verify")
+    res = podmigrate("import", "--db", url, "-i", big, "-q")
+    check_eq(res.returncode, 0, "import of the bench data: " + res.stderr[-2000:])
+    directory = fresh_dir("connkill-verify-" + engine.name)
+    report = os.path.join(directory, "report.json")
+    status, err = run_with_connection_killed(engine, url, ["verify", "--file", big, "--to", url, "--report", report])
+    check_status(status, 1, "verify whose connection was killed", err)
+    check_one_line_error(err, *CONNECTION_LOST)
+    check("nothing is proven" in err, err[-1500:])
+    check_eq(listing(directory), [], "files in the report's directory")
+
+
 # --- 3. disk full ------------------------------------------------------------------------------
 
 
