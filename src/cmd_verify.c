@@ -50,7 +50,8 @@ static void verify_usage(FILE *out)
 	      "                    With --file, the rows it lists are those the import left\n"
 	      "                    out (default: NAME.rejects.jsonl next to FILE, if there)\n"
 	      "  --report FILE     also write what was found as JSON (per table counts, the\n"
-	      "                    rows accounted for by rule, the differences shown)\n"
+	      "                    rows accounted for by rule, the differences shown);\n"
+	      "                    '-' writes it to standard output\n"
 	      "  --max-diffs N     differences shown per table (default 10)\n"
 	      "  --force           verify even if a side does not look like Pod v3 / v4\n"
 	      "  -v, --verbose     also print every SQL statement\n"
@@ -127,7 +128,7 @@ static bool parse_verify_options(int argc, char **argv, CmdVerifyOptions *opts, 
 			break;
 		case 'f': opts->verify.force = true; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
-		case 'q': log_set_level(LOG_QUIET); break;
+		case 'q': log_set_level(LOG_WARN); break; /* the differences are warnings: shown */
 		case 'h': verify_usage(stdout); *exit_code = EXIT_OK; return false;
 		default: cli_usage_hint("verify"); return false;
 		}

@@ -53,6 +53,8 @@ void db_close(Db *db)
 }
 
 const char *db_engine_name(const Db *db) { return db->ops->engine_name; }
+bool db_stores_as_loaded(const Db *db) { return db->ops->stores_as_loaded; }
+
 const char *db_display(const Db *db) { return db->display; }
 
 bool db_exec(Db *db, const char *sql)

@@ -101,6 +101,13 @@ void db_close(Db *db);
 const char *db_engine_name(const Db *db);
 /* The connection string without its password, for messages; owned by db. */
 const char *db_display(const Db *db);
+/*
+ * Whether the engine keeps a value in the very text a load gave it, whatever
+ * the column's type (SQLite), so that another text for the same value is
+ * another value to Django; false where the type fixes the form (PostgreSQL,
+ * MariaDB), read back in the engine's own spelling.
+ */
+bool db_stores_as_loaded(const Db *db);
 
 /* Statements and queries. */
 

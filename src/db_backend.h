@@ -18,6 +18,8 @@
  */
 typedef struct DbOps {
 	const char *engine_name; /* for messages: "SQLite", "PostgreSQL", "MariaDB" */
+	/* See db_stores_as_loaded: true where no column type is enforced (SQLite). */
+	bool stores_as_loaded;
 	/* Size of the backend's connection struct, whose first member is a Db; db_open zeroes it. */
 	size_t db_size;
 	bool (*connect)(Db *db, const DbUrl *url, DbOpenMode mode);

@@ -364,6 +364,7 @@ static bool sqlite_load_end(DbLoader *loader)
 }
 
 const DbOps db_sqlite_ops = {
+	.stores_as_loaded = true,
 	.engine_name = "SQLite",
 	.db_size = sizeof(SqliteDb),
 	.connect = sqlite_connect,

@@ -138,7 +138,7 @@ void diff_report_print_table(const TableCheck *t)
 	sb_free(&line);
 }
 
-void diff_report_print_summary(const DiffReport *report, double seconds)
+void diff_report_print_summary(const DiffReport *report, const char *source, double seconds)
 {
 	uint64_t compared = 0, equal = 0, accounted = 0, problems = diff_report_problems(report);
 	size_t bad_tables = 0;
@@ -153,9 +153,10 @@ void diff_report_print_summary(const DiffReport *report, double seconds)
 	log_info("Verified %zu tables in %.2f s: %" PRIu64 " rows compared, %" PRIu64 " equal, %" PRIu64
 	         " accounted for", report->count, seconds, compared, equal, accounted);
 	if (problems)
-		log_error("%" PRIu64 " differences in %zu tables: v4 does not hold what v3 gives", problems, bad_tables);
+		log_error("%" PRIu64 " differences in %zu tables: v4 does not hold what %s gives", problems, bad_tables,
+		          source);
 	else
-		log_info("v4 holds everything v3 gives: every difference is accounted for");
+		log_info("v4 holds everything %s gives: every difference is accounted for", source);
 }
 
 static void write_string_or_null(JsonWriter *w, const char *key, const char *value)
@@ -233,10 +234,11 @@ bool diff_report_write(const DiffReport *report, const char *path, const char *f
                        double seconds)
 {
 	AtomicFile file = {0};
-	if (!atomic_file_open(&file, path, S_IRUSR | S_IWUSR | S_IRGRP))
+	bool to_stdout = strcmp(path, "-") == 0;
+	if (!to_stdout && !atomic_file_open(&file, path, S_IRUSR | S_IWUSR | S_IRGRP))
 		return false;
 	JsonWriter w;
-	json_writer_init(&w, file.fp, false, 2);
+	json_writer_init(&w, to_stdout ? stdout : file.fp, false, 2);
 	uint64_t problems = diff_report_problems(report);
 	json_begin_object(&w);
 	write_string_or_null(&w, "from", from);
@@ -256,6 +258,12 @@ bool diff_report_write(const DiffReport *report, const char *path, const char *f
 	json_finish(&w);
 	bool ok = json_writer_ok(&w);
 	json_writer_free(&w);
+	if (to_stdout) {
+		if (ok && fflush(stdout) == 0 && !ferror(stdout))
+			return true;
+		log_error("the report could not be written to standard output");
+		return false;
+	}
 	if (ok)
 		return atomic_file_commit(&file);
 	atomic_file_abort(&file);

@@ -72,9 +72,9 @@ uint64_t diff_report_problems(const DiffReport *report);
 
 /* The table's line and its kept differences, on stderr (as the other commands' summaries). */
 void diff_report_print_table(const TableCheck *t);
-/* The totals and the verdict. */
-void diff_report_print_summary(const DiffReport *report, double seconds);
-/* The whole report as JSON, written whole or not at all; false (logged) on failure. */
+/* The totals and the verdict; source: what v4 was compared with ("v3", "the file"). */
+void diff_report_print_summary(const DiffReport *report, const char *source, double seconds);
+/* The whole report as JSON, written whole or not at all ("-": standard output); false (logged) on failure. */
 bool diff_report_write(const DiffReport *report, const char *path, const char *from, const char *to,
                        double seconds);
 void diff_report_free(DiffReport *report);

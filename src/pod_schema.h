@@ -6,6 +6,7 @@
 #ifndef PODMIGRATE_POD_SCHEMA_H
 #define PODMIGRATE_POD_SCHEMA_H
 
+#include "db.h"
 #include "strbuf.h"
 
 #include <stdbool.h>
@@ -55,10 +56,13 @@ bool pod_check_v4(const StrList *tables, bool force);
 const char *pod_v4_model_default(const char *table, const char *column);
 
 /*
- * Whether the import adds v4's own rows back to table after loading v3's
- * (content types and permissions of v4-only models, with ids past v3's).
+ * Whether a row of table, past v3's keys, is one of the rows v4 has of its
+ * own that the import adds back (content types and permissions): a
+ * content type must name a model whose table v4 has (Django's default name,
+ * app_label_model); a permission is v4's if its content type is (the foreign
+ * key holds). values are the row's, per columns.
  */
-bool pod_v4_keeps_own_rows(const char *table);
+bool pod_v4_own_row(const char *table, const DbColumns *columns, const DbValue *values, const StrList *v4_tables);
 
 /* Why a v3 column is absent from v4, when it is known and expected; NULL otherwise. */
 const char *pod_v4_dropped_column(const char *table, const char *column);

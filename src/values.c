@@ -471,18 +471,63 @@ bool value_from_json(const DbColumn *column, JsonValueType kind, const char *tex
 	}
 }
 
+/* A JSON number's exact value as sign, significant digits and exponent (12345678901234567890 stays exact). */
+static void number_value(const char *r, StrBuf *digits, long *exponent, bool *negative)
+{
+	sb_reset(digits);
+	*negative = *r == '-';
+	r += *negative;
+	long exp = 0;
+	bool fraction = false;
+	for (; *r && *r != 'e' && *r != 'E'; r++) {
+		if (*r == '.') {
+			fraction = true;
+			continue;
+		}
+		if (digits->len == 0 && *r == '0') { /* leading zeros carry nothing */
+			exp -= fraction;
+			continue;
+		}
+		sb_putc(digits, *r);
+		exp -= fraction;
+	}
+	if (*r)
+		exp += strtol(r + 1, NULL, 10);
+	while (digits->len && digits->data[digits->len - 1] == '0') { /* trailing zeros: into the exponent */
+		digits->data[--digits->len] = '\0';
+		exp++;
+	}
+	*exponent = digits->len ? exp : 0;
+	*negative = *negative && digits->len; /* -0 is 0 */
+}
+
+/* As Python (Django's JSONField) reads them: integers exactly, whatever their size; others as doubles. */
+static bool numbers_equal(const char *a, const char *b)
+{
+	if (strpbrk(a, ".eE") || strpbrk(b, ".eE"))
+		return strtod(a, NULL) == strtod(b, NULL);
+	StrBuf da = STRBUF_INIT, db = STRBUF_INIT;
+	long ea, eb;
+	bool na, nb;
+	number_value(a, &da, &ea, &na);
+	number_value(b, &db, &eb, &nb);
+	bool equal = na == nb && ea == eb && da.len == db.len && memcmp(da.data ? da.data : "", db.data ? db.data : "",
+	                                                                 da.len) == 0;
+	sb_free(&da);
+	sb_free(&db);
+	return equal;
+}
+
+/* Every key of a is in b with an equal value (keys compared whole: see value_json_equal for NULs). */
+static bool object_within(const yajl_val a, const yajl_val b);
+
 static bool json_tree_equal(const yajl_val a, const yajl_val b)
 {
 	if (a->type != b->type)
 		return false;
 	switch (a->type) {
 	case yajl_t_string: return strcmp(a->u.string, b->u.string) == 0;
-	case yajl_t_number:
-		if ((a->u.number.flags & YAJL_NUMBER_INT_VALID) && (b->u.number.flags & YAJL_NUMBER_INT_VALID))
-			return a->u.number.i == b->u.number.i;
-		if ((a->u.number.flags & YAJL_NUMBER_DOUBLE_VALID) && (b->u.number.flags & YAJL_NUMBER_DOUBLE_VALID))
-			return a->u.number.d == b->u.number.d;
-		return strcmp(a->u.number.r, b->u.number.r) == 0;
+	case yajl_t_number: return numbers_equal(a->u.number.r, b->u.number.r);
 	case yajl_t_array:
 		if (a->u.array.len != b->u.array.len)
 			return false;
@@ -491,18 +536,22 @@ static bool json_tree_equal(const yajl_val a, const yajl_val b)
 				return false;
 		return true;
 	case yajl_t_object:
-		if (a->u.object.len != b->u.object.len)
-			return false;
-		for (size_t i = 0; i < a->u.object.len; i++) {
-			size_t j = 0;
-			while (j < b->u.object.len && strcmp(a->u.object.keys[i], b->u.object.keys[j]) != 0)
-				j++;
-			if (j == b->u.object.len || !json_tree_equal(a->u.object.values[i], b->u.object.values[j]))
-				return false;
-		}
-		return true;
+		/* both ways: {"a":1,"a":1} is not {"a":1,"b":2} */
+		return a->u.object.len == b->u.object.len && object_within(a, b) && object_within(b, a);
 	default: return true; /* true, false, null: the type says it all */
 	}
+}
+
+static bool object_within(const yajl_val a, const yajl_val b)
+{
+	for (size_t i = 0; i < a->u.object.len; i++) {
+		size_t j = 0;
+		while (j < b->u.object.len && strcmp(a->u.object.keys[i], b->u.object.keys[j]) != 0)
+			j++;
+		if (j == b->u.object.len || !json_tree_equal(a->u.object.values[i], b->u.object.values[j]))
+			return false;
+	}
+	return true;
 }
 
 bool value_json_equal(const char *a, size_t alen, const char *b, size_t blen)
@@ -510,6 +559,9 @@ bool value_json_equal(const char *a, size_t alen, const char *b, size_t blen)
 	/* yajl_tree_parse wants NUL-terminated text; a NUL inside is not JSON anyway */
 	if (memchr(a, '\0', alen) || memchr(b, '\0', blen))
 		return false;
+	/* yajl's tree ends its strings at an escaped NUL: such texts are only equal as written */
+	if (memmem(a, alen, "\\u0000", 6) || memmem(b, blen, "\\u0000", 6))
+		return alen == blen && memcmp(a, b, alen) == 0;
 	char *ta = xstrndup(a, alen), *tb = xstrndup(b, blen);
 	yajl_val va = yajl_tree_parse(ta, NULL, 0), vb = va ? yajl_tree_parse(tb, NULL, 0) : NULL;
 	bool equal = va && vb && json_tree_equal(va, vb);

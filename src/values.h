@@ -46,8 +46,10 @@ bool value_from_json(const DbColumn *column, JsonValueType type, const char *tex
 
 /*
  * Whether two JSON texts hold the same value: objects compared as sets of
- * keys (PostgreSQL's jsonb reorders them), arrays in order, numbers by value.
- * False as well when either does not parse.
+ * keys (PostgreSQL's jsonb reorders them), arrays in order, numbers as
+ * Python reads them for Django (integers exactly whatever their size, others
+ * as doubles: 1 = 1.0). A text holding an escaped NUL is equal only to the
+ * same text. False as well when either does not parse.
  */
 bool value_json_equal(const char *a, size_t alen, const char *b, size_t blen);
 

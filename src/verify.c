@@ -40,6 +40,7 @@ typedef struct VerifyRun {
 	PodTagVerify *tags;            /* file mode: the tag pseudo-table being read */
 	const PodTagSource *tag_source;
 	StrList compared;              /* tables compared, for the sequences */
+	StrList seen;                  /* file mode: the file's tables */
 } VerifyRun;
 
 /* One table: the source's rows (v3 or the file), merged by key with v4's, streamed in a thread. */
@@ -63,6 +64,8 @@ typedef struct TableMerge {
 	JsonToken *tokens;        /* file mode: a row's values in the plan's order */
 	const JsonToken **token_ptrs;
 	bool have_last, have_actual_key;
+	bool as_loaded; /* db_stores_as_loaded(v4) */
+	DbForeignKeys fks; /* file mode, with a reject file: v4's, to prove the rows left out */
 	bool failed;
 	TableProgress progress;
 	double started;
@@ -86,9 +89,23 @@ static bool canonical(const DbColumn *col, const JsonToken *token, StrBuf *out, 
 	return value_from_json(col, token->type, token->text, token->len, out, is_null, why);
 }
 
+/*
+ * v4's value in canonical form. Where the engine keeps the text as loaded
+ * (SQLite), that text must be the very canonical form the import writes:
+ * 't' for true, a 'T' in a datetime or a dashed uuid would be another value
+ * to Django, so it is taken as it is. Numbers there are the engine's own
+ * (its affinity converts them), read back in their canonical form.
+ */
 static bool canonical_actual(TableMerge *m, const DbColumn *col, const DbValue *raw, StrBuf *out, bool *is_null,
                              const char **why)
 {
+	if (m->as_loaded && col->kind != COL_FLOAT && col->kind != COL_DECIMAL) {
+		sb_reset(out);
+		*is_null = !raw->data;
+		if (raw->data)
+			sb_append(out, raw->data, raw->len);
+		return true;
+	}
 	JsonToken token;
 	return value_json_token(col->kind, raw, &m->scratch, &token, why) && canonical(col, &token, out, is_null, why);
 }
@@ -156,7 +173,8 @@ static void extra_row(TableMerge *m, bool past_the_source)
 {
 	TableCheck *t = m->check;
 	t->compared++;
-	if (past_the_source && pod_v4_keeps_own_rows(m->table)) { /* added back by the import, ids past v3's */
+	/* v4's own content types and permissions, added back by the import with ids past v3's */
+	if (past_the_source && pod_v4_own_row(m->table, &m->v4, m->actual, &m->run->v4_tables)) {
 		table_check_account(t, ACCOUNT_V4_ONLY, key_text(m, m->actual_key.data, m->actual_key.len));
 		return;
 	}
@@ -182,7 +200,7 @@ static bool same_row(TableMerge *m)
 			const char *why;
 			if (!canonical_actual(m, col, a, canon, &is_null, &why))
 				equal = false;
-			else if (col->kind == COL_JSON)
+			else if (col->kind == COL_JSON && !m->as_loaded)
 				equal = value_json_equal(e->data, e->len, canon->data, canon->len);
 			else
 				equal = canon->len == e->len && memcmp(canon->data, e->data, e->len) == 0;
@@ -196,6 +214,29 @@ static bool same_row(TableMerge *m)
 		}
 	}
 	return same;
+}
+
+/*
+ * File mode: the references of a row the import left out, as the file's row
+ * has them (not as the reject file says), to be proven dangling after the
+ * tables (prove_rejects).
+ */
+static void claim_references(TableMerge *m, const DbValue *key)
+{
+	StrList *claims = &m->run->claims;
+	for (size_t k = 0; k < m->fks.count; k++) {
+		const DbForeignKey *fk = &m->fks.items[k];
+		int c = db_column_index(&m->v4, fk->column, strlen(fk->column));
+		if (c < 0 || !m->expected[c].data)
+			continue;
+		reject_key(&m->scratch, m->table, key->data, key->len);
+		strlist_add(claims, m->scratch.data);
+		strlist_add(claims, fk->ref_table);
+		strlist_add(claims, fk->ref_column);
+		char *value = xstrndup(m->expected[c].data, m->expected[c].len);
+		strlist_add(claims, value);
+		free(value);
+	}
 }
 
 /* One row of the source, its values already in m->expected. */
@@ -223,6 +264,8 @@ static bool merge_expected(TableMerge *m, PodRepairResult repair)
 	t->compared++;
 	if (repair == POD_REPAIR_DROPPED || reason) {
 		if (!in_v4) {
+			if (reason)
+				claim_references(m, key);
 			key_text(m, key->data, key->len);
 			if (reason)
 				sb_printf(&m->key_text, " (%s)", reason);
@@ -254,6 +297,7 @@ static TableMerge *merge_open(VerifyRun *run, const char *table)
 	m->check = diff_report_table(&run->report, table);
 	m->table = m->check->table;
 	m->pk = -1;
+	m->as_loaded = db_stores_as_loaded(run->v4);
 	m->started = clock_now();
 	progress_start(&m->progress, m->table);
 	if (!db_list_columns(run->v4, table, &m->v4)) {
@@ -306,6 +350,8 @@ static bool merge_plan(TableMerge *m, const char *const *names, const size_t *le
 		}
 	}
 	m->planned = true;
+	if (!m->run->v3 && m->run->rejected.count && !db_list_foreign_keys(m->run->v4, m->table, &m->fks))
+		return false;
 	if (count && !m->from_source[m->pk]) {
 		log_error("table %s: the source has no column %s, v4's primary key", m->table, m->v4.items[m->pk].name);
 		return false;
@@ -396,6 +442,7 @@ static void merge_free(TableMerge *m)
 	sb_free(&m->canon);
 	sb_free(&m->scratch);
 	db_columns_free(&m->v4);
+	db_foreign_keys_free(&m->fks);
 	free(m);
 }
 
@@ -610,6 +657,7 @@ static bool derive_rejects(VerifyRun *run, const StrList *tables)
 		added = 0;
 		for (size_t i = 0; ok && i < tables->count; i++) {
 			const DbColumn *pk = primary_key_of(&columns[i]);
+			ok = !stop_requested();
 			for (size_t k = 0; ok && pk && k < keys[i].count; k++) {
 				const DbForeignKey *fk = &keys[i].items[k];
 				size_t r = 0;
@@ -651,7 +699,7 @@ static bool is_tag_relation(const char *table)
 	return false;
 }
 
-/* The row's references (v4's foreign keys), kept to be proven dangling after the tables. */
+/* A reject record's references (v4's foreign keys), kept to be proven dangling after the tables. */
 static bool note_claims(RejectFileScan *s, const char *table, const DbColumns *columns, const JsonField *fields,
                         size_t count)
 {
@@ -701,6 +749,7 @@ static bool prove_rejects(VerifyRun *run)
 	StrBuf sql = STRBUF_INIT, k = STRBUF_INIT;
 	bool ok = true;
 	for (size_t i = 0; ok && i + 3 < run->claims.count; i += 4) {
+		ok = !stop_requested();
 		const char *row = run->claims.items[i], *ref = run->claims.items[i + 1];
 		const char *column = run->claims.items[i + 2], *value = run->claims.items[i + 3];
 		size_t dummy;
@@ -731,7 +780,7 @@ static bool prove_rejects(VerifyRun *run)
 		}
 		t->missing++;
 		table_check_note(t, DIFF_MISSING, row, NULL, NULL, NULL,
-		                 "left out by the import, yet every reference it holds exists in v4");
+		                 "left out by the import, yet every reference of the file's row exists in v4");
 	}
 	if (ok)
 		diff_report_print_table(t);
@@ -748,6 +797,10 @@ static bool read_reject(void *ctx, const char *table, const JsonField *fields, s
 	DbColumns columns = {0};
 	if (!db_list_columns(s->run->v4, table, &columns))
 		return false;
+	if (!columns.count) {
+		log_error("reject file, line %" PRIu64 ": v4 has no table %s", line, table);
+		return false;
+	}
 	const DbColumn *pk = primary_key_of(&columns);
 	const JsonField *f = NULL;
 	for (size_t i = 0; pk && i < count && !f; i++)
@@ -764,7 +817,9 @@ static bool read_reject(void *ctx, const char *table, const JsonField *fields, s
 		strmap_put(&s->listed, s->key.data, s->key.len, 1);
 		if (s->add) {
 			add_reject(s->run, table, s->canon.data, s->canon.len, reason);
-			ok = note_claims(s, table, &columns, fields, count);
+			/* tag links are not in the file: their record's object is the claim (the tag check has the rest) */
+			if (is_tag_relation(table))
+				ok = note_claims(s, table, &columns, fields, count);
 		}
 	}
 	db_columns_free(&columns);
@@ -858,7 +913,7 @@ static bool check_sequences(VerifyRun *run)
 	TableCheck *t = diff_report_table(&run->report, "(sequences)");
 	bool ok = true, always_past = false;
 	for (size_t i = 0; ok && i < run->compared.count; i++)
-		ok = check_sequence(run, t, run->compared.items[i], &always_past);
+		ok = !stop_requested() && check_sequence(run, t, run->compared.items[i], &always_past);
 	for (size_t i = 0; ok && i < pod_tag_source_count; i++) {
 		const PodTagSource *src = &pod_tag_sources[i];
 		if (strlist_contains(&run->v4_tables, src->tag_table) && strlist_contains(&run->v4_tables, src->relation_table))
@@ -904,6 +959,14 @@ static bool compare_db_tags(VerifyRun *run, const PodTagSource *src)
 
 /* ---- the run ---- */
 
+/* A table not compared, and why (a static string): its line, and its entry in the report. */
+static void note_table(VerifyRun *run, const char *table, const char *why)
+{
+	TableCheck *t = diff_report_table(&run->report, table);
+	t->note = why;
+	diff_report_print_table(t);
+}
+
 static void run_init(VerifyRun *run, Db *v3, Db *v4, const VerifyOptions *options)
 {
 	memset(run, 0, sizeof(*run));
@@ -925,6 +988,7 @@ static void run_free(VerifyRun *run)
 	strlist_free(&run->reject_reasons);
 	strlist_free(&run->claims);
 	strlist_free(&run->compared);
+	strlist_free(&run->seen);
 	merge_free(run->merge);
 	if (run->tags)
 		pod_tag_verify_abort(run->tags);
@@ -934,8 +998,9 @@ static VerifyOutcome run_end(VerifyRun *run, bool ok, double started)
 {
 	double seconds = clock_now() - started;
 	progress_clear();
+	ok = ok && !stop_requested(); /* a signal in the last checks: nothing is proven either */
 	if (ok)
-		diff_report_print_summary(&run->report, seconds);
+		diff_report_print_summary(&run->report, run->v3 ? "v3" : "the file", seconds);
 	if (ok && run->options->report)
 		ok = diff_report_write(&run->report, run->options->report, run->from, db_display(run->v4), seconds);
 	VerifyOutcome outcome = !ok ? VERIFY_FAILED : diff_report_problems(&run->report) ? VERIFY_DIFFERENT : VERIFY_EQUAL;
@@ -966,7 +1031,9 @@ VerifyOutcome verify_databases(Db *v3, Db *v4, const VerifyOptions *options)
 		if (strlist_contains(&common, table))
 			ok = compare_db_table(&run, table);
 		else if (strlist_contains(&run.v3_tables, table))
-			diff_report_table(&run.report, table)->note = "not in v4: not compared (the import skips it too)";
+			note_table(&run, table, "not in v4: not compared (the import skips it too)");
+		else if (strlist_contains(&run.v4_tables, table))
+			note_table(&run, table, "not in v3: not compared (not in its export)");
 	}
 	for (size_t i = 0; ok && i < pod_tag_source_count; i++)
 		if (pod_tag_export_possible(&run.v3_tables) && tags_in_v4(&run, &pod_tag_sources[i]))
@@ -975,9 +1042,10 @@ VerifyOutcome verify_databases(Db *v3, Db *v4, const VerifyOptions *options)
 	if (ok && options->rejects)
 		ok = read_reject_file(&run, options->rejects, false);
 	strlist_free(&common);
-	db_rollback(v3);
-	db_rollback(v4);
-	return run_end(&run, ok, started);
+	/* ending a snapshot that only read cannot lose anything, but a failure there is still an error */
+	bool ended = db_rollback(v3);
+	ended = db_rollback(v4) && ended;
+	return run_end(&run, ok && ended, started);
 }
 
 /* ---- the source is an export file ---- */
@@ -985,6 +1053,7 @@ VerifyOutcome verify_databases(Db *v3, Db *v4, const VerifyOptions *options)
 static bool file_table_begin(void *ctx, const char *table)
 {
 	VerifyRun *run = ctx;
+	strlist_add(&run->seen, table);
 	const PodTagSource *src = pod_tag_source_find(table);
 	if (src) {
 		run->tag_source = src;
@@ -1076,12 +1145,13 @@ static bool file_table_end(void *ctx, const char *table, uint64_t rows)
 static bool file_skip_table(void *ctx, const char *table)
 {
 	VerifyRun *run = ctx;
+	strlist_add(&run->seen, table);
 	const PodTagSource *src = pod_tag_source_find(table);
 	if (src)
 		return !tags_in_v4(run, src);
 	if (strlist_contains(&run->v4_tables, table))
 		return false;
-	diff_report_table(&run->report, table)->note = "not in v4: not compared (the import skips it too)";
+	note_table(run, table, "not in v4: not compared (the import skips it too)");
 	return true;
 }
 
@@ -1110,8 +1180,15 @@ VerifyOutcome verify_file(FILE *in, const char *path, Db *v4, const VerifyOption
 		ok = read_reject_file(&run, rejects, true);
 	}
 	free(default_rejects);
-	ok = ok && json_read_tables(in, path, &file_handler, &run, NULL, NULL) && check_sequences(&run) &&
-	     prove_rejects(&run);
-	db_rollback(v4);
-	return run_end(&run, ok, started);
+	ok = ok && json_read_tables(in, path, &file_handler, &run, NULL, NULL);
+	/* what the file does not hold, the import did not touch: said, not compared */
+	for (size_t i = 0; ok && i < pod_v3_table_count; i++)
+		if (strlist_contains(&run.v4_tables, pod_v3_tables[i]) && !strlist_contains(&run.seen, pod_v3_tables[i]))
+			note_table(&run, pod_v3_tables[i], "not in the file: not compared");
+	for (size_t i = 0; ok && i < pod_tag_source_count; i++)
+		if (tags_in_v4(&run, &pod_tag_sources[i]) && !strlist_contains(&run.seen, pod_tag_sources[i].table))
+			note_table(&run, pod_tag_sources[i].table, "not in the file: not compared");
+	ok = ok && check_sequences(&run) && prove_rejects(&run);
+	bool ended = db_rollback(v4);
+	return run_end(&run, ok && ended, started);
 }

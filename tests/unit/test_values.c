@@ -189,6 +189,14 @@ void test_values(void)
 	CHECK(!value_json_equal("{\"a\":\"x\"}", 9, "{\"a\":\"X\"}", 9));
 	CHECK(!value_json_equal("[1", 2, "[1", 2)); /* not JSON: never equal */
 	CHECK(!value_json_equal("null", 4, "false", 5));
+	/* numbers by exact value, duplicate keys both ways, escaped NULs as written */
+	CHECK(!value_json_equal("[12345678901234567890]", 22, "[12345678901234567891]", 22));
+	CHECK(value_json_equal("[1e2, -0, 0.10]", 15, "[100, 0, 0.1]", 13));
+	CHECK(value_json_equal("[0.1]", 5, "[0.10000000000000001]", 21)); /* one double */
+	CHECK(!value_json_equal("[0.1]", 5, "[0.2]", 5));
+	CHECK(!value_json_equal("{\"a\":1,\"a\":1}", 13, "{\"a\":1,\"b\":2}", 13));
+	CHECK(!value_json_equal("[\"a\\u0000b\"]", 12, "[\"a\\u0000c\"]", 12));
+	CHECK(value_json_equal("[\"a\\u0000b\"]", 12, "[\"a\\u0000b\"]", 12));
 	/* integers read by length: a value's text need not end in NUL */
 	int64_t n;
 	DbValue twelve = {"123", 2}, negative = {"-7", 2}, none = {NULL, 0}, bad = {"1x", 2};
