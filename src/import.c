@@ -20,7 +20,7 @@ static bool read_file(ImportRun *run, FILE *in, const StrList *target_tables)
 	import_table_abandon(run);
 	if (ok && has_v4_rows && strlist_contains(&run->written_tables, "django_content_type") &&
 	    strlist_contains(&run->written_tables, "auth_permission"))
-		ok = pod_v4_rows_restore(run->db, &run->v4_rows);
+		ok = pod_v4_rows_restore(run->db, &run->v4_rows, target_tables);
 	return ok;
 }
 

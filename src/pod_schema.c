@@ -234,18 +234,24 @@ static bool pod_v4_keeps_own_rows(const char *table)
 	return !strcmp(table, "django_content_type") || !strcmp(table, "auth_permission");
 }
 
+bool pod_v4_model_has_table(const char *app_label, size_t app_len, const char *model, size_t model_len,
+                            const StrList *v4_tables)
+{
+	StrBuf name = STRBUF_INIT;
+	sb_append(&name, app_label, app_len);
+	sb_putc(&name, '_');
+	sb_append(&name, model, model_len);
+	bool found = strlist_contains(v4_tables, name.data);
+	sb_free(&name);
+	return found;
+}
+
 bool pod_v4_own_row(const char *table, const DbColumns *columns, const DbValue *values, const StrList *v4_tables)
 {
 	if (strcmp(table, "django_content_type") != 0)
 		return pod_v4_keeps_own_rows(table);
 	int app = db_column_index(columns, "app_label", 9), model = db_column_index(columns, "model", 5);
-	if (app < 0 || model < 0 || !values[app].data || !values[model].data)
-		return false;
-	StrBuf name = STRBUF_INIT;
-	sb_append(&name, values[app].data, values[app].len);
-	sb_putc(&name, '_');
-	sb_append(&name, values[model].data, values[model].len);
-	bool found = strlist_contains(v4_tables, name.data);
-	sb_free(&name);
-	return found;
+	return app >= 0 && model >= 0 && values[app].data && values[model].data &&
+	       pod_v4_model_has_table(values[app].data, values[app].len, values[model].data, values[model].len,
+	                              v4_tables);
 }

@@ -55,6 +55,10 @@ bool pod_check_v4(const StrList *tables, bool force);
  */
 const char *pod_v4_model_default(const char *table, const char *column);
 
+/* Whether v4 has the table of the model app_label.model (Django's default name, app_label_model). */
+bool pod_v4_model_has_table(const char *app_label, size_t app_len, const char *model, size_t model_len,
+                            const StrList *v4_tables);
+
 /*
  * Whether a row of table, past v3's keys, is one of the rows v4 has of its
  * own that the import adds back (content types and permissions): a

@@ -1,6 +1,7 @@
 #include "pod_v4_rows.h"
 
 #include "log.h"
+#include "pod_schema.h"
 #include "strmap.h"
 
 #include <inttypes.h>
@@ -97,7 +98,8 @@ static bool lazy_load_end(LazyLoad *l, bool ok)
 	return ok;
 }
 
-static bool restore_content_types(Db *db, const PodV4Rows *rows, StrMap *ids, size_t *added)
+static bool restore_content_types(Db *db, const PodV4Rows *rows, const StrList *tables, StrMap *ids, size_t *added,
+                                  StrBuf *stale)
 {
 	StrList now = STRLIST_INIT;
 	long long next = 0;
@@ -118,6 +120,11 @@ static bool restore_content_types(Db *db, const PodV4Rows *rows, StrMap *ids, si
 		char *copy = xstrdup(key), number[24];
 		const char *fields[2];
 		split_tabs(copy, fields, 2);
+		if (!pod_v4_model_has_table(fields[0], strlen(fields[0]), fields[1], strlen(fields[1]), tables)) {
+			sb_printf(stale, "%s%s.%s", stale->len ? ", " : "", fields[0], fields[1]);
+			free(copy);
+			continue;
+		}
 		snprintf(number, sizeof(number), "%lld", ++next);
 		DbValue values[3] = {{number, strlen(number)}, {fields[0], strlen(fields[0])},
 		                     {fields[1], strlen(fields[1])}};
@@ -166,12 +173,18 @@ static bool restore_permissions(Db *db, const PodV4Rows *rows, const StrMap *con
 	return lazy_load_end(&load, ok);
 }
 
-bool pod_v4_rows_restore(Db *db, const PodV4Rows *rows)
+bool pod_v4_rows_restore(Db *db, const PodV4Rows *rows, const StrList *tables)
 {
 	StrMap ids = {0};
+	StrBuf stale = STRBUF_INIT;
 	size_t types = 0, permissions = 0;
-	bool ok = restore_content_types(db, rows, &ids, &types) && restore_permissions(db, rows, &ids, &permissions);
+	bool ok = restore_content_types(db, rows, tables, &ids, &types, &stale) &&
+	          restore_permissions(db, rows, &ids, &permissions);
 	strmap_free(&ids);
+	if (ok && stale.len)
+		log_notice("  not kept: content types of models v4 has no table for (left by an earlier import), with "
+		           "their permissions: %s", stale.data);
+	sb_free(&stale);
 	if (ok && (types || permissions))
 		log_info("  kept %zu content types and %zu permissions that Pod v4 created for its own models "
 		         "(ids past v3's)", types, permissions);

@@ -17,8 +17,13 @@ typedef struct PodV4Rows {
 
 /* Reads them before the import deletes anything. */
 bool pod_v4_rows_snapshot(Db *db, PodV4Rows *rows);
-/* Adds back those now missing; reports how many. */
-bool pod_v4_rows_restore(Db *db, const PodV4Rows *rows);
+/*
+ * Adds back those now missing, the content types only of models whose table
+ * v4 has (tables: v4's): one v4 has for a model it lacks is a leftover of an
+ * earlier import, not createDB's, and is left out with its permissions
+ * (named). Reports how many.
+ */
+bool pod_v4_rows_restore(Db *db, const PodV4Rows *rows, const StrList *tables);
 void pod_v4_rows_free(PodV4Rows *rows);
 
 #endif
