@@ -155,6 +155,14 @@ const PodTagSource pod_tag_sources[] = {
 
 const size_t pod_tag_source_count = sizeof(pod_tag_sources) / sizeof(pod_tag_sources[0]);
 
+const PodTagSource *pod_tag_source_of_relation(const char *table)
+{
+	for (size_t i = 0; i < pod_tag_source_count; i++)
+		if (strcmp(table, pod_tag_sources[i].relation_table) == 0)
+			return &pod_tag_sources[i];
+	return NULL;
+}
+
 const PodTagSource *pod_tag_source_find(const char *table)
 {
 	for (size_t i = 0; i < pod_tag_source_count; i++)

@@ -38,6 +38,8 @@ extern const size_t pod_tag_source_count;
 
 /* The tag pseudo-table named table, or NULL. */
 const PodTagSource *pod_tag_source_find(const char *table);
+/* The tag source whose v4 relation table (video_video_tags, ...) is table, or NULL. */
+const PodTagSource *pod_tag_source_of_relation(const char *table);
 
 /* The key of a pseudo-table row that holds its object's tag string. */
 #define POD_TAG_STRING_KEY "tag_name"

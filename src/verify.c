@@ -471,16 +471,21 @@ static bool db_source_row(void *ctx, const DbValue *values, size_t ncols)
 	return merge_row(s->m, s->m->token_ptrs, s->rows);
 }
 
+static const DbColumn *primary_key_of(const DbColumns *columns)
+{
+	for (size_t c = 0; c < columns->count; c++)
+		if (columns->items[c].primary_key)
+			return &columns->items[c];
+	return NULL;
+}
+
 static bool compare_db_table(VerifyRun *run, const char *table)
 {
 	TableMerge *m = merge_open(run, table);
 	DbColumns v3 = {0}, picked = {0};
 	bool ok = !m->failed && db_list_columns(run->v3, table, &v3);
-	int v3_pk = -1;
-	for (size_t c = 0; ok && c < v3.count; c++)
-		if (v3.items[c].primary_key)
-			v3_pk = (int)c;
-	if (ok && (v3_pk < 0 || strcmp(v3.items[v3_pk].name, m->v4.items[m->pk].name) != 0)) {
+	const DbColumn *v3_pk = ok ? primary_key_of(&v3) : NULL;
+	if (ok && (!v3_pk || strcmp(v3_pk->name, m->v4.items[m->pk].name) != 0)) {
 		log_error("table %s: v3's primary key is not v4's %s", table, m->v4.items[m->pk].name);
 		ok = false;
 	}
@@ -510,7 +515,7 @@ static bool compare_db_table(VerifyRun *run, const char *table)
 		StrBuf sql = STRBUF_INIT;
 		db_append_select(run->v3, &sql, table, &picked);
 		sb_puts(&sql, " ORDER BY ");
-		db_order_expr(run->v3, &sql, &v3.items[v3_pk]);
+		db_order_expr(run->v3, &sql, v3_pk);
 		ok = db_query(run->v3, sql.data, db_source_row, &s) && merge_finish(m);
 		sb_free(&sql);
 		for (size_t i = 0; i < n; i++)
@@ -633,14 +638,6 @@ static bool scan_dangling(VerifyRun *run, const char *table, const DbColumn *pk,
 	return ok;
 }
 
-static const DbColumn *primary_key_of(const DbColumns *columns)
-{
-	for (size_t c = 0; c < columns->count; c++)
-		if (columns->items[c].primary_key)
-			return &columns->items[c];
-	return NULL;
-}
-
 /* Again and again until nothing is added: a row left out may leave its own children dangling. */
 static bool derive_rejects(VerifyRun *run, const StrList *tables)
 {
@@ -690,14 +687,6 @@ typedef struct RejectFileScan {
 	bool add;      /* file mode: the file says what was left out */
 	bool ok;
 } RejectFileScan;
-
-static bool is_tag_relation(const char *table)
-{
-	for (size_t i = 0; i < pod_tag_source_count; i++)
-		if (!strcmp(table, pod_tag_sources[i].relation_table))
-			return true;
-	return false;
-}
 
 /* A reject record's references (v4's foreign keys), kept to be proven dangling after the tables. */
 static bool note_claims(RejectFileScan *s, const char *table, const DbColumns *columns, const JsonField *fields,
@@ -812,13 +801,13 @@ static bool read_reject(void *ctx, const char *table, const JsonField *fields, s
 	if (!ok) {
 		log_error("reject file, line %" PRIu64 ": table %s: the row's key is %s", line, table,
 		          f && is_null ? "NULL" : why);
-	} else if (s->add || !is_tag_relation(table)) { /* v3 has no such rows: tags are the tag check's */
+	} else if (s->add || !pod_tag_source_of_relation(table)) { /* v3 has no such rows: tags are the tag check's */
 		reject_key(&s->key, table, s->canon.data, s->canon.len);
 		strmap_put(&s->listed, s->key.data, s->key.len, 1);
 		if (s->add) {
 			add_reject(s->run, table, s->canon.data, s->canon.len, reason);
 			/* tag links are not in the file: their record's object is the claim (the tag check has the rest) */
-			if (is_tag_relation(table))
+			if (pod_tag_source_of_relation(table))
 				ok = note_claims(s, table, &columns, fields, count);
 		}
 	}
