@@ -29,10 +29,15 @@ char *cli_take_db_url(char *arg)
 	return copy;
 }
 
+char *cli_url_from_env(const char *name)
+{
+	const char *value = getenv(name);
+	return value && *value ? xstrdup(value) : NULL;
+}
+
 char *cli_db_url_from_env(void)
 {
-	const char *env_url = getenv("PODMIGRATE_DB");
-	return env_url ? xstrdup(env_url) : NULL;
+	return cli_url_from_env("PODMIGRATE_DB");
 }
 
 void cli_usage_hint(const char *command)

@@ -20,6 +20,8 @@ enum {
  */
 char *cli_take_db_url(char *arg);
 
+/* The variable name's non-empty value, as an owned copy, or NULL. */
+char *cli_url_from_env(const char *name);
 /* The --db default: PODMIGRATE_DB, as an owned copy, or NULL. */
 char *cli_db_url_from_env(void);
 /* After a bad option (getopt said which): "Try 'podmigrate COMMAND --help'." */
@@ -33,5 +35,6 @@ bool cli_parse_count(const char *option, const char *text, int max, int *value);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 #endif

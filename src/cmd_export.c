@@ -140,7 +140,7 @@ int cmd_export(int argc, char **argv)
 	if (ok) {
 		JsonWriter w;
 		json_writer_init(&w, to_stdout ? stdout : out.fp, !opts.utf8, opts.indent);
-		ok = export_run(db, &w, &present, &totals);
+		ok = export_run(db, &w, &present, true, &totals);
 		json_writer_flush(&w);
 		ok = ok && json_writer_ok(&w);
 		json_writer_free(&w);

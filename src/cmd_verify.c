@@ -68,12 +68,6 @@ static void verify_usage(FILE *out)
 	      out);
 }
 
-static char *url_from_env(const char *name)
-{
-	const char *value = getenv(name);
-	return value && *value ? xstrdup(value) : NULL;
-}
-
 /* The URL parses; false (logged) if not: a usage error, found before connecting. */
 static bool db_url_check(const char *text)
 {
@@ -107,8 +101,8 @@ static bool parse_verify_options(int argc, char **argv, CmdVerifyOptions *opts, 
 		{NULL, 0, NULL, 0},
 	};
 	*opts = (CmdVerifyOptions){.verify = {.max_diffs = 10}};
-	opts->from = url_from_env("PODMIGRATE_FROM");
-	opts->to = url_from_env("PODMIGRATE_TO");
+	opts->from = cli_url_from_env("PODMIGRATE_FROM");
+	opts->to = cli_url_from_env("PODMIGRATE_TO");
 	if (!opts->to)
 		opts->to = cli_db_url_from_env();
 	optind = 1;

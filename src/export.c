@@ -49,12 +49,12 @@ static char *build_select(Db *db, const char *table, const DbColumns *columns)
 static void table_done(ExportTotals *totals, const TableProgress *progress, uint64_t rows)
 {
 	progress_clear();
-	log_info("  %-45s %12" PRIu64 " rows %8.2f s", progress->table, rows, clock_now() - progress->started);
+	log_msg(progress->hidden ? LOG_DEBUG : LOG_INFO, "  %-45s %12" PRIu64 " rows %8.2f s", progress->table, rows, clock_now() - progress->started);
 	totals->tables++;
 	totals->rows += rows;
 }
 
-static bool export_table(Db *db, JsonWriter *w, const char *table, ExportTotals *totals)
+static bool export_table(Db *db, JsonWriter *w, const char *table, bool show, ExportTotals *totals)
 {
 	DbColumns columns = {0};
 	if (!db_list_columns(db, table, &columns))
@@ -67,6 +67,7 @@ static bool export_table(Db *db, JsonWriter *w, const char *table, ExportTotals 
 	bool ok = row_writer_init(&ts.rw, w, table, &columns);
 	char *sql = build_select(db, table, &columns);
 	progress_start(&ts.progress, table);
+	ts.progress.hidden = !show;
 	json_key(w, table, strlen(table));
 	json_begin_array(w);
 	ok = ok && db_query(db, sql, write_table_row, &ts);
@@ -76,17 +77,19 @@ static bool export_table(Db *db, JsonWriter *w, const char *table, ExportTotals 
 	db_columns_free(&columns);
 	if (!ok) {
 		progress_clear();
-		log_error("table %s: export failed after %" PRIu64 " rows", table, ts.rows);
+		if (!json_writer_cancelled(w)) /* else the reader stopped, and said why */
+			log_error("table %s: export failed after %" PRIu64 " rows", table, ts.rows);
 		return false;
 	}
 	table_done(totals, &ts.progress, ts.rows);
 	return true;
 }
 
-static bool export_tags(Db *db, JsonWriter *w, const PodTagSource *source, ExportTotals *totals)
+static bool export_tags(Db *db, JsonWriter *w, const PodTagSource *source, bool show, ExportTotals *totals)
 {
 	TableProgress progress;
 	progress_start(&progress, source->table);
+	progress.hidden = !show;
 	uint64_t rows;
 	if (!pod_tag_export(db, w, source, &progress, &rows))
 		return false;
@@ -104,7 +107,7 @@ void export_end(Db *db)
 	db_rollback(db);
 }
 
-bool export_run(Db *db, JsonWriter *w, const StrList *present, ExportTotals *totals)
+bool export_run(Db *db, JsonWriter *w, const StrList *present, bool show_tables, ExportTotals *totals)
 {
 	json_begin_object(w);
 	for (size_t i = 0; i < pod_v3_table_count; i++) {
@@ -113,7 +116,7 @@ bool export_run(Db *db, JsonWriter *w, const StrList *present, ExportTotals *tot
 			strlist_add(&totals->absent, table);
 			continue;
 		}
-		if (!export_table(db, w, table, totals))
+		if (!export_table(db, w, table, show_tables, totals))
 			return false;
 	}
 	bool has_tagging = pod_tag_export_possible(present);
@@ -122,7 +125,7 @@ bool export_run(Db *db, JsonWriter *w, const StrList *present, ExportTotals *tot
 			strlist_add(&totals->absent, pod_tag_sources[i].table);
 			continue;
 		}
-		if (!export_tags(db, w, &pod_tag_sources[i], totals))
+		if (!export_tags(db, w, &pod_tag_sources[i], show_tables, totals))
 			return false;
 	}
 	json_end_object(w);

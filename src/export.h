@@ -28,10 +28,11 @@ void export_end(Db *db);
 
 /*
  * Writes the whole document to w (present: the source's tables, read in the
- * snapshot the caller began). False, logged, at the first failure: the
- * output is then incomplete.
+ * snapshot the caller began), with a line and progress per table when
+ * show_tables (migrate leaves those to its import). False, logged, at the
+ * first failure: the output is then incomplete.
  */
-bool export_run(Db *db, JsonWriter *w, const StrList *present, ExportTotals *totals);
+bool export_run(Db *db, JsonWriter *w, const StrList *present, bool show_tables, ExportTotals *totals);
 /* Tells which tables of the list were not there (normal for older sources). */
 void export_report_absent(const ExportTotals *totals);
 void export_totals_free(ExportTotals *totals);

@@ -914,7 +914,8 @@ static bool read_stream(Reader *r, FILE *in, unsigned char *buf, size_t size)
 		advance(r);
 	}
 	if (ferror(in)) {
-		log_error("%s: read error: %s", r->filename, strerror(errno));
+		if (errno != ECANCELED) /* else the writer failed, and said why */
+			log_error("%s: read error: %s", r->filename, strerror(errno));
 		r->error_pos = locate(r, r->chunk_base);
 		return false;
 	}

@@ -251,6 +251,13 @@ bool json_writer_ok(const JsonWriter *w)
 {
 	if (!w->error)
 		return true;
+	if (json_writer_cancelled(w))
+		return false;
 	log_error("cannot write the output: %s", strerror(w->error));
 	return false;
+}
+
+bool json_writer_cancelled(const JsonWriter *w)
+{
+	return w->error == ECANCELED;
 }

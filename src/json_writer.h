@@ -53,6 +53,11 @@ void json_finish(JsonWriter *w);
 void json_writer_flush(JsonWriter *w);
 /* False, logged, once a write failed (a full disk): streams stop at once, not at the end. */
 bool json_writer_ok(const JsonWriter *w);
+/*
+ * Whether the output said ECANCELED: its reader stopped and logged why, so
+ * the writer stops without a message of its own (json_writer_ok is false).
+ */
+bool json_writer_cancelled(const JsonWriter *w);
 
 /* A key rendered once ("name": with the writer's spacing) for json_key_prepared. */
 bool json_prepare_key(const JsonWriter *w, const char *key, size_t len, StrBuf *out);

@@ -86,7 +86,7 @@ void progress_start(TableProgress *p, const char *table)
 
 void progress_rows(TableProgress *p, uint64_t rows)
 {
-	if (rows % 8192 != 0) /* the clock is read only now and then */
+	if (p->hidden || rows % 8192 != 0) /* the clock is read only now and then */
 		return;
 	double now = clock_now();
 	if (now - p->last_shown < 0.5)

@@ -38,6 +38,7 @@ typedef struct TableProgress {
 	const char *table; /* borrowed: the caller's, for as long as the progress is shown */
 	double started;    /* clock_now() at progress_start */
 	double last_shown;
+	bool hidden; /* counted but never drawn: a second job of the process draws its own */
 } TableProgress;
 
 void progress_start(TableProgress *p, const char *table);

@@ -18,6 +18,8 @@ static void main_usage(FILE *out)
 	      "           in one transaction\n"
 	      "  verify   prove that the v4 database holds what v3 (or the file) gives,\n"
 	      "           row by row, tag by tag\n"
+	      "  migrate  export, import and verify in one command, with no file between\n"
+	      "           them (both databases reachable from this machine)\n"
 	      "\n"
 	      "Run 'podmigrate COMMAND --help' for the options of a command.\n"
 	      "\n"
@@ -26,6 +28,8 @@ static void main_usage(FILE *out)
 	      "  podmigrate import --db mysql://pod@localhost/pod_v4 --dry\n"
 	      "  podmigrate import --db mysql://pod@localhost/pod_v4\n"
 	      "  podmigrate verify --from mysql://pod@localhost/pod_v3 --to mysql://pod@localhost/pod_v4\n"
+	      "or at once:\n"
+	      "  podmigrate migrate --from mysql://pod@localhost/pod_v3 --to mysql://pod@localhost/pod_v4\n"
 	      "\n"
 	      "Options:\n"
 	      "  -h, --help       show this help\n"
@@ -41,6 +45,7 @@ static const struct {
 	{"export", cmd_export},
 	{"import", cmd_import},
 	{"verify", cmd_verify},
+	{"migrate", cmd_migrate},
 };
 
 int main(int argc, char **argv)

@@ -105,7 +105,8 @@ bool pod_tag_export(Db *db, JsonWriter *w, const PodTagSource *source, TableProg
 	*rows = tags.rows;
 	if (!ok) {
 		progress_clear();
-		log_error("table %s: export of the tags failed", source->table);
+		if (!json_writer_cancelled(w)) /* else the reader stopped, and said why */
+			log_error("table %s: export of the tags failed", source->table);
 	}
 	return ok;
 }

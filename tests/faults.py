@@ -5,9 +5,11 @@ import errno
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 
+from dbquery import query
 from dbstate import (changed_names, check_state, db_state, other_connections, state_diff,  # noqa: F401
                      wait_for_other_connections_to_end)
 from pmtest import (PODMIGRATE, V4, WORK, add_dangling_rows, check, check_eq, check_no_sanitizer_report, edge_export,
@@ -482,3 +484,31 @@ class Tmpfs:
             except OSError as e:
                 check_eq(e.errno, errno.ENOSPC, "filling the tmpfs")
         return path
+
+
+def kill_server_connection(engine, url):
+    """Kills podmigrate's connection to the database of url from another connection: PostgreSQL
+    pg_terminate_backend, MariaDB KILL. It is the one other connection to that database (named
+    'podmigrate' on PostgreSQL once application_name is set)."""
+    conns = other_connections(engine, url)
+    named = [c for c in conns if c[1] == "podmigrate"]
+    conns = named or conns
+    check_eq(len(conns), 1, "podmigrate's connections to %s: %r" % (url, conns))
+    if engine.name == "postgresql":
+        query(engine, url, "SELECT pg_terminate_backend(%s);" % conns[0][0])
+    else:
+        engine.run_sql(url, "KILL %s;" % conns[0][0])
+    wait_for_other_connections_to_end(engine, url)
+
+
+def run_with_connection_killed(engine, url, args):
+    """Runs podmigrate until it streams rows, stops it (SIGSTOP: no race with its end), kills
+    its server connection, lets it go on; returns (exit status, stderr)."""
+    proc, seen = start_streaming(args)
+    try:
+        os.kill(proc.pid, signal.SIGSTOP)
+        kill_server_connection(engine, url)
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    _, err = proc.communicate(timeout=600)
+    return proc.returncode, (seen + err).decode("utf-8", "backslashreplace")

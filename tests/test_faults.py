@@ -11,8 +11,7 @@ from dbquery import query
 from faults import (Tmpfs, bench_source, check_one_line_error, check_state, check_status,
                     check_strace_kills_before_the_call, choose_kill_points, count_kill_points, db_state,
                     file_with_dangling_rows, fresh_dir, fresh_target, interrupt_at, kill_at, listing, loaded_target,
-                    other_connections, read_bytes, run_podmigrate, start_streaming, state_diff,
-                    wait_for_other_connections_to_end)
+                    read_bytes, run_podmigrate, run_with_connection_killed, start_streaming, state_diff)
 from pmtest import check, check_eq, edge_export, engines, podmigrate, run, test
 
 # the one name of the loaded target the tests get (a fresh copy, see faults.loaded_target)
@@ -129,34 +128,6 @@ def a_stop_signal_after_the_loading_still_rolls_back(engine):
 
 
 # --- 2. the server connection killed ------------------------------------------------------------
-
-
-def kill_server_connection(engine, url):
-    """Kills podmigrate's connection to the database of url from another connection: PostgreSQL
-    pg_terminate_backend, MariaDB KILL. It is the one other connection to that database (named
-    'podmigrate' on PostgreSQL once application_name is set)."""
-    conns = other_connections(engine, url)
-    named = [c for c in conns if c[1] == "podmigrate"]
-    conns = named or conns
-    check_eq(len(conns), 1, "podmigrate's connections to %s: %r" % (url, conns))
-    if engine.name == "postgresql":
-        query(engine, url, "SELECT pg_terminate_backend(%s);" % conns[0][0])
-    else:
-        engine.run_sql(url, "KILL %s;" % conns[0][0])
-    wait_for_other_connections_to_end(engine, url)
-
-
-def run_with_connection_killed(engine, url, args):
-    """Runs podmigrate until it streams rows, stops it (SIGSTOP: no race with its end), kills
-    its server connection, lets it go on; returns (exit status, stderr)."""
-    proc, seen = start_streaming(args)
-    try:
-        os.kill(proc.pid, signal.SIGSTOP)
-        kill_server_connection(engine, url)
-    finally:
-        os.kill(proc.pid, signal.SIGCONT)
-    _, err = proc.communicate(timeout=600)
-    return proc.returncode, (seen + err).decode("utf-8", "backslashreplace")
 
 
 @on_engines("mariadb", "postgresql")

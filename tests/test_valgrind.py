@@ -1,6 +1,6 @@
 """valgrind memcheck over podmigrate's main paths on every engine: export, import, import with
 rejects, --dry, --onlytags, --createDB, --strict, and verify (against v3, against the file, with
-differences and a report). Run against the release build (tests/run.sh
+differences and a report), migrate. Run against the release build (tests/run.sh
 does), the binary users install: a read of uninitialised memory, an invalid access or a definite
 leak of our own code fails the test, with valgrind's report. The data is the small edge-case set:
 valgrind runs some 30 times slower."""
@@ -157,6 +157,21 @@ def verify(engine):
     check_eq(podmigrate("import", "--db", url, "-i", path, "-q").returncode, 3, "import with rejects")
     res = memcheck("verify", "--file", path, "--to", url)
     check_eq(res.returncode, 0, "verify --file with rejects: " + res.stderr[-2000:])
+
+
+@test
+def migrate(engine):
+    """The two halves in two threads through the byte channel, --keep-file, then verify; and a
+    target that refuses, which stops the export half through the channel."""
+    v3, export = edge_source(engine)
+    url = engine.create("pm_vg_migrate", version=V4)
+    kept = os.path.join(WORK, "vg-migrate-%s.json" % engine.name)
+    res = memcheck("migrate", "--from", v3, "--to", url, "--keep-file", kept)
+    check_eq(res.returncode, 0, "migrate: " + res.stderr[-2000:])
+    with open(kept, "rb") as a, open(export, "rb") as b:
+        check(a.read() == b.read(), "--keep-file differs from the export")
+    res = memcheck("migrate", "--from", v3, "--to", engine.create("pm_vg_migrate_v3"))
+    check_eq(res.returncode, 1, "migrate into a v3 database: " + res.stderr[-2000:])
 
 
 if __name__ == "__main__":

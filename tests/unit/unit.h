@@ -38,5 +38,6 @@ void test_init(void);
 void test_strmap(void);
 void test_fuzz_regressions(void);
 void test_row_stream(void);
+void test_byte_channel(void);
 
 #endif

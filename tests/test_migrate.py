@@ -1,0 +1,229 @@
+"""podmigrate migrate: export, import and verify in one process. Between every pair of engines
+it gives the v4 that export then import give (compared table by table by the engines
+themselves), --keep-file writes the very file export writes, a failure on either side (bad v3
+data, a v4 that refuses, kill -9, Ctrl-C, a server connection killed) leaves v4 as it was, and
+usage errors are caught before connecting."""
+import os
+import signal
+import sqlite3
+
+from dbstate import check_state, db_state
+from faults import (check_one_line_error, check_status, fresh_dir, listing, read_bytes,
+                    run_with_connection_killed, start_streaming)
+from pmtest import (V4, WORK, check, check_eq, edge_source, engines, podmigrate, run, test)
+
+CONNECTION_LOST = ("lost", "gone away", "terminat", "closed", "connection")
+
+
+def by_name():
+    return {e.name: e for e in engines()}
+
+
+def on_pairs(fn):
+    """Registers fn(src, dst) once per ordered pair of available engines."""
+    for src in engines():
+        for dst in engines():
+            def call(s=src, d=dst):
+                fn(s, d)
+            call.__name__ = "%s[%s->%s]" % (fn.__name__, src.name, dst.name)
+            test(call)
+    return fn
+
+
+def migrate(*args, expect=(0,), what="migrate"):
+    res = podmigrate("migrate", *args)
+    check_status(res.returncode, expect, what, res.stderr)
+    return res
+
+
+@on_pairs
+def migrate_gives_the_v4_that_export_then_import_give(src, dst):
+    """The edge data of src migrated into a fresh v4 of dst and, separately, exported then
+    imported into another: every table (and PostgreSQL sequence) the same; same exit status,
+    same reject file; verify ran at the end and proved it; --keep-file is byte for byte the file
+    export wrote."""
+    v3, export = edge_source(src)
+    two_step = dst.create("pm_mg_two", version=V4)
+    imported = podmigrate("import", "--db", two_step, "-i", export, "-q")
+    check_status(imported.returncode, (0, 3), "the two-step import", imported.stderr)
+    one_step = dst.create("pm_mg_one", version=V4)
+    directory = fresh_dir("migrate-%s-%s" % (src.name, dst.name))
+    kept = os.path.join(directory, "v3_exported_tables.json")
+    res = migrate("--from", v3, "--to", one_step, "--keep-file", kept, expect=(imported.returncode,))
+    check("Verifying" in res.stderr and "v4 holds everything" in res.stderr, res.stderr[-2000:])
+    check_state(db_state(dst, two_step), db_state(dst, one_step), "migrate against export + import")
+    check(read_bytes(kept) == read_bytes(export), "--keep-file differs from export's file")
+    check_eq(os.stat(kept).st_mode & 0o777, 0o600, "mode of the kept file")
+    rejects = os.path.join(directory, "v3_exported_tables.rejects.jsonl")
+    two_rejects = export[:-len(".json")] + ".rejects.jsonl"
+    if imported.returncode == 3:
+        check_eq(sorted(read_bytes(rejects).splitlines()), sorted(read_bytes(two_rejects).splitlines()),
+                 "the reject file of migrate against import's")
+    expected = ["v3_exported_tables.json"] + (["v3_exported_tables.rejects.jsonl"] if imported.returncode == 3 else [])
+    check_eq(listing(directory), sorted(expected), "files next to --keep-file")
+
+
+@test
+def without_keep_file_the_rejects_go_to_the_working_directory_and_no_file_is_written():
+    e = by_name()["sqlite"]
+    v3, _ = edge_source(e)
+    v4 = e.create("pm_mg_cwd", version=V4)
+    directory = fresh_dir("migrate-cwd")
+    from faults import run_podmigrate
+    res = run_podmigrate(["migrate", "--from", v3, "--to", v4, "--no-verify"], cwd=directory)
+    check_status(res.returncode, (0, 3), "migrate", res.stderr)
+    check("Verifying" not in res.stderr, "--no-verify still verified: " + res.stderr[-1000:])
+    check_eq(listing(directory), ["podmigrate.rejects.jsonl"] if res.returncode == 3 else [], "files left")
+
+
+@test
+def dry_run_changes_nothing(engine):
+    v3, _ = edge_source(engine)
+    v4 = engine.create("pm_mg_dry", version=V4)
+    before = db_state(engine, v4)
+    directory = fresh_dir("migrate-dry-" + engine.name)
+    kept = os.path.join(directory, "kept.json")
+    res = migrate("--from", v3, "--to", v4, "--dry", expect=(0, 3))
+    check("Dry run" in res.stderr and "Verifying" not in res.stderr, res.stderr[-1500:])
+    check_state(before, db_state(engine, v4), "v4 after a dry run")
+    check_eq(listing(directory), [], "files written by a dry run")
+    del kept
+
+
+def sqlite_v3_with(name, sql):
+    """A copy of the SQLite edge source with sql applied to it."""
+    e = by_name()["sqlite"]
+    v3, _ = edge_source(e)
+    path = os.path.join(WORK, name + ".sqlite3")
+    with open(v3[len("sqlite:"):], "rb") as f, open(path, "wb") as g:
+        g.write(f.read())
+    conn = sqlite3.connect(path)
+    conn.executescript(sql)
+    conn.commit()
+    conn.close()
+    return "sqlite:" + path
+
+
+@test
+def bad_v3_data_fails_with_the_export_error_and_v4_unchanged(engine):
+    """A title that is not UTF-8 in v3's last big table: the export half names the table and the
+    row, the import half rolls back without an error of its own (no 'read error', no truncated
+    stream), v4 as it was, the kept file not written."""
+    v3 = sqlite_v3_with("pm_mg_badutf8", "UPDATE video_video SET title = CAST(x'41ff42' AS TEXT) "
+                                        "WHERE id = (SELECT MAX(id) FROM video_video);")
+    v4 = engine.create("pm_mg_bad", version=V4)
+    before = db_state(engine, v4)
+    directory = fresh_dir("migrate-bad-" + engine.name)
+    kept = os.path.join(directory, "kept.json")
+    res = migrate("--from", v3, "--to", v4, "--keep-file", kept, expect=(1,))
+    errors = [l for l in res.stderr.splitlines() if l.startswith("podmigrate: error: ")]
+    check(errors and "video_video" in errors[0] and "UTF-8" in errors[0], "first error: %r" % errors[:3])
+    check(not any("read error" in l or "end of file" in l or "cannot write" in l for l in errors),
+          "the other half reported the failure as its own: %r" % errors)
+    check_state(before, db_state(engine, v4), "v4 after a failed export half")
+    check_eq(listing(directory), [], "files next to --keep-file")
+
+
+@test
+def a_v4_that_refuses_stops_the_export_without_an_error_of_its_own(engine):
+    """The target is a Pod v3 database, not v4: refused before anything is written; the export
+    half stops without reporting a write error; the target unchanged."""
+    v3, _ = edge_source(engine)
+    target = engine.create("pm_mg_notv4")  # a v3 schema
+    before = db_state(engine, target)
+    res = migrate("--from", v3, "--to", target, expect=(1,))
+    errors = [l for l in res.stderr.splitlines() if l.startswith("podmigrate: error: ")]
+    check(errors and "v4" in errors[0], "first error: %r" % errors[:3])
+    check(not any("cannot write" in l or "export failed" in l for l in errors), "export half errors: %r" % errors)
+    check_state(before, db_state(engine, target), "the refused target")
+
+
+@test
+def kill_9_and_ctrl_c_during_migrate_leave_v4_as_it_was(engine):
+    src = by_name()["sqlite"]
+    v3, _ = edge_source(src)
+    from faults import bench_source
+    v3, _ = bench_source(engine)
+    v4 = engine.create("pm_mg_kill", version=V4)
+    before = db_state(engine, v4)
+    for sig in (signal.SIGKILL, signal.SIGINT):
+        proc, seen = start_streaming(["migrate", "--from", v3, "--to", v4])
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=600)
+        if sig == signal.SIGKILL:
+            check_eq(proc.returncode, -signal.SIGKILL, "killed migrate's status")
+        else:
+            check_status(proc.returncode, 1, "migrate after Ctrl-C", (seen + err).decode("utf-8", "replace"))
+            check(b"interrupted by signal" in err, err[-1500:])
+        check_state(before, db_state(engine, v4), "v4 after migrate got signal %d" % sig)
+
+
+def server_engines(*names):
+    return [e for e in engines() if e.name in names]
+
+
+@test
+def a_server_connection_killed_on_either_side_leaves_v4_as_it_was():
+    """The v3 connection (read by the export thread) or the v4 one (the import's), killed by the
+    server mid-stream: exit 1, one clear error, v4 unchanged."""
+    from faults import bench_source
+    for engine in server_engines("mariadb", "postgresql"):
+        v3, _ = bench_source(engine)
+        for side in ("v3", "v4"):
+            v4 = engine.create("pm_mg_connkill", version=V4)
+            before = db_state(engine, v4)
+            status, err = run_with_connection_killed(engine, v3 if side == "v3" else v4,
+                                                     ["migrate", "--from", v3, "--to", v4])
+            check_status(status, 1, "migrate whose %s connection was killed" % side, err)
+            check_one_line_error(err, *CONNECTION_LOST)
+            check_state(before, db_state(engine, v4), "v4 after the %s connection was killed" % side)
+
+
+@test
+def the_threadsanitizer_build_migrates_with_no_race(engine):
+    """The export thread, the channel and the import, then verify's own thread: the
+    ThreadSanitizer build (PODMIGRATE_TSAN, which make test sets) over tables of many channel
+    fills, into every engine, reports no race and proves its result."""
+    tsan = os.environ.get("PODMIGRATE_TSAN")
+    if not tsan:
+        print("     (PODMIGRATE_TSAN not set: make test sets it)")
+        return
+    from faults import bench_source
+    from pmtest import sh, SANITIZER_MARKS
+    v3, _ = bench_source(by_name()["sqlite"])
+    v4 = engine.create("pm_mg_tsan", version=V4)
+    res = sh([tsan, "migrate", "--from", v3, "--to", v4], env={"TSAN_OPTIONS": "halt_on_error=1 exitcode=66"},
+             check=False, timeout=1200)
+    marks = [m for m in SANITIZER_MARKS if m in res.stderr]
+    check(not marks and res.returncode == 0, "ThreadSanitizer build, migrate: exit %d\n%s" % (
+        res.returncode, res.stderr[-5000:]))
+
+
+@test
+def usage_errors_are_caught_before_connecting():
+    e = by_name()["sqlite"]
+    v3, _ = edge_source(e)
+    v4 = e.create("pm_mg_usage", version=V4)
+    for args, says in [
+        (["--from", v3], "required"),
+        (["--to", v4], "required"),
+        (["--from", v3, "--to", v3], "same database"),
+        (["--from", v3, "--to", v4, "--keep-file", "-"], "--keep-file"),
+        (["--from", v3, "--to", v4, "--keep-file", v4[len("sqlite:"):]], "the v4 database"),
+        (["--from", v3, "--to", v4, "--rejects", v3[len("sqlite:"):]], "the v3 database"),
+        (["--from", v3, "--to", v4, "--keep-file", "/tmp/pm-same.json", "--report", "/tmp/pm-same.json"], "--keep-file"),
+        (["--from", v3, "--to", v4, "extra"], "unexpected argument"),
+        (["--from", "nosuch://x", "--to", v4], "nosuch"),
+        (["--bogus"], "migrate --help"),
+    ]:
+        before = db_state(e, v4)
+        res = migrate(*args, expect=(2,), what="migrate %s" % " ".join(args))
+        check(says in res.stderr, "%r: %s" % (args, res.stderr[-800:]))
+        check_state(before, db_state(e, v4), "v4 after a usage error")
+    res = migrate("--help")
+    for word in ("--from", "--to", "--keep-file", "--no-verify", "Exit status"):
+        check(word in res.stdout, "--help lacks " + word)
+
+
+if __name__ == "__main__":
+    raise SystemExit(0 if run("migrate") else 1)
