@@ -116,6 +116,10 @@ FILE *byte_channel_reader_file(ByteChannel *ch)
 		log_error("cannot open the stream between the two halves: %s", strerror(errno));
 		return NULL;
 	}
-	setvbuf(fp, NULL, _IONBF, 0); /* the JSON reader reads in large chunks already */
+	/*
+	 * Buffered, although the JSON reader asks for large chunks: glibc reads
+	 * an unbuffered cookie stream one byte per call (_IO_default_xsgetn).
+	 */
+	setvbuf(fp, NULL, _IOFBF, (size_t)256 << 10);
 	return fp;
 }

@@ -39,7 +39,7 @@ ssize_t byte_channel_read(ByteChannel *ch, void *data, size_t n);
 /* The reader stops: writes from then on fail with ECANCELED. */
 void byte_channel_close_reader(ByteChannel *ch);
 
-/* The reading end as an unbuffered stdio stream (fopencookie; fclose frees only the FILE). */
+/* The reading end as a stdio stream (fopencookie; fclose frees only the FILE). */
 FILE *byte_channel_reader_file(ByteChannel *ch);
 
 #endif
