@@ -158,6 +158,26 @@ def kill_9_and_ctrl_c_during_migrate_leave_v4_as_it_was(engine):
         check_state(before, db_state(engine, v4), "v4 after migrate got signal %d" % sig)
 
 
+@test
+def a_full_disk_under_keep_file_fails_and_leaves_v4_and_the_directory_as_they_were(engine):
+    """--keep-file on a file system with not one block left: the tee's write (or the kept
+    file's commit) fails, one error names the kept file and the disk, the import half rolls
+    back without an error of its own, nothing is left in the directory but the filler."""
+    from faults import Tmpfs
+    v3, _ = edge_source(engine)
+    v4 = engine.create("pm_mg_full", version=V4)
+    before = db_state(engine, v4)
+    fs = Tmpfs("tmpfs-migrate-" + engine.name)
+    with fs as directory:
+        fs.fill()
+        res = migrate("--from", v3, "--to", v4, "--keep-file", os.path.join(directory, "kept.json"), expect=(1,))
+        errors = [l for l in res.stderr.splitlines() if l.startswith("podmigrate: error: ")]
+        check(errors and "kept.json" in errors[0] and "space" in errors[0], "first error: %r" % errors[:3])
+        check(not any("read error" in l or "end of file" in l for l in errors), "import half errors: %r" % errors)
+        check_eq(listing(directory), ["filler"], "files on the full disk")
+    check_state(before, db_state(engine, v4), "v4 after a full disk under --keep-file")
+
+
 def server_engines(*names):
     return [e for e in engines() if e.name in names]
 
