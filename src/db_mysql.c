@@ -87,6 +87,8 @@ static bool my_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 	}
 	/* ~/.my.cnf [client] fills what the URL leaves out (password, socket, ...) */
 	mysql_optionsv(m->conn, MYSQL_READ_DEFAULT_GROUP, "client");
+	if (url->defaults_file) /* Django's OPTIONS read_default_file */
+		mysql_optionsv(m->conn, MYSQL_READ_DEFAULT_FILE, url->defaults_file);
 	mysql_optionsv(m->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	unsigned int local_infile = mode == DB_OPEN_WRITE;
 	mysql_optionsv(m->conn, MYSQL_OPT_LOCAL_INFILE, &local_infile);
