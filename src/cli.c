@@ -35,6 +35,32 @@ char *cli_db_url_from_env(void)
 	return env_url ? xstrdup(env_url) : NULL;
 }
 
+bool cli_use_pod_settings(const char *pod_dir, PodInstallVersion version, const char *python, PodSettings *settings,
+                          char **db_url, const char **file, bool file_given)
+{
+	bool is_install;
+	if (!pod_install_arg(pod_dir, &is_install))
+		return false;
+	if (!is_install) {
+		log_error("--pod-dir %s is not a directory", pod_dir);
+		return false;
+	}
+	if (!pod_settings_read(pod_dir, version, python, settings))
+		return false;
+	if (!*db_url)
+		*db_url = xstrdup(settings->db_url);
+	if (!file_given)
+		*file = settings->export_file;
+	return true;
+}
+
+void cli_free_db_url(char *db_url)
+{
+	if (db_url)
+		explicit_bzero(db_url, strlen(db_url));
+	free(db_url);
+}
+
 void cli_usage_hint(const char *command)
 {
 	fprintf(stderr, "Try 'podmigrate %s --help'.\n", command);
@@ -47,7 +73,7 @@ bool cli_options_done(const char *command, int argc, char **argv, const char *db
 		return false;
 	}
 	if (!db_url || !*db_url) {
-		log_error("--db URL is required (try 'podmigrate %s --help')", command);
+		log_error("--db URL (or --pod-dir DIR) is required (try 'podmigrate %s --help')", command);
 		return false;
 	}
 	return true;

@@ -121,6 +121,18 @@ static bool my_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 	return ok;
 }
 
+/* As the client library connects: no host or "localhost" is the socket (its port unused), else host and port. */
+static char *my_identity(const DbUrl *url)
+{
+	StrBuf sb = STRBUF_INIT;
+	if (!url->host || !strcmp(url->host, "localhost"))
+		sb_printf(&sb, "socket %s", url->socket ? url->socket : "(default)");
+	else
+		sb_printf(&sb, "host %s port %u", url->host, url->port ? url->port : 3306);
+	sb_printf(&sb, " database %s", url->database);
+	return sb_steal(&sb);
+}
+
 static void my_close(Db *db)
 {
 	MysqlDb *m = (MysqlDb *)db;
@@ -652,6 +664,7 @@ const DbOps db_mysql_ops = {
 	.engine_name = "MariaDB",
 	.db_size = sizeof(MysqlDb),
 	.connect = my_connect,
+	.identity = my_identity,
 	.close = my_close,
 	.exec = my_exec,
 	.query = my_query,

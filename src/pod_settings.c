@@ -134,7 +134,12 @@ static char *pick_python(const char *dir, PodInstallVersion version, const char 
 {
 	if (given) {
 		sb_printf(looked, "%s (--python)", given);
-		return xstrdup(given);
+		/* the reader runs from dir: a relative path is made absolute (links kept: a venv's python is one) */
+		char *cwd = strchr(given, '/') && given[0] != '/' ? getcwd(NULL, 0) : NULL;
+		StrBuf path = STRBUF_INIT;
+		sb_printf(&path, "%s%s%s", cwd ? cwd : "", cwd ? "/" : "", given);
+		free(cwd);
+		return sb_steal(&path);
 	}
 	const char *workon = getenv("WORKON_HOME");
 	const char *venv = getenv("VIRTUAL_ENV");
@@ -378,7 +383,7 @@ static bool pgsql_url(const DbParts *db, const char *dir, StrBuf *url)
 	return true;
 }
 
-/* SQLite: NAME, relative to the install's root as Django (run from there) reads it. */
+/* SQLite: NAME, relative to the install's root (dir, absolute) as Django, run from there, reads it. */
 static bool sqlite_url(const DbParts *db, const char *dir, StrBuf *url)
 {
 	if (!strcmp(db->name, ":memory:") || !strncmp(db->name, "file:", 5)) {
@@ -386,11 +391,8 @@ static bool sqlite_url(const DbParts *db, const char *dir, StrBuf *url)
 		return false;
 	}
 	sb_puts(url, "sqlite:");
-	if (db->name[0] != '/') {
-		char *root = realpath(dir, NULL);
-		sb_printf(url, "%s/", root ? root : dir);
-		free(root);
-	}
+	if (db->name[0] != '/')
+		sb_printf(url, "%s/", dir);
 	sb_puts(url, db->name);
 	return true;
 }
@@ -422,8 +424,9 @@ static void describe_failure(yajl_val answer, StrBuf *what)
 }
 
 /* From the reader's answer to *out; false (logged) when it reports a failure or the settings are unusable. */
-static bool settings_from_answer(yajl_val answer, const char *dir, const char *python, PodSettings *out)
+static bool settings_from_answer(yajl_val answer, const char *dir, const char *root, PodSettings *out)
 {
+	const char *python = out->python;
 	const char *no_django = json_text(answer, "no_django");
 	const char *local = "pod/custom/settings_local.py";
 	if (json_text(answer, "error")) {
@@ -471,7 +474,7 @@ static bool settings_from_answer(yajl_val answer, const char *dir, const char *p
 		room += strlen(db.options->u.object.keys[i]) + strlen(option_value(&db, i)) + 2;
 	StrBuf url = STRBUF_INIT;
 	sb_reserve_secret(&url, room * 3 + strlen(dir) + 8192);
-	if (!engines[e].url(&db, dir, &url)) {
+	if (!engines[e].url(&db, root, &url)) {
 		sb_free_secret(&url);
 		return false;
 	}
@@ -494,11 +497,16 @@ static bool settings_from_answer(yajl_val answer, const char *dir, const char *p
 bool pod_settings_read(const char *dir, PodInstallVersion version, const char *python, PodSettings *out)
 {
 	*out = (PodSettings){.dir = xstrdup(dir)};
+	char *root = realpath(dir, NULL);
+	if (!root) {
+		log_error("cannot read the Pod settings of %s: %s", dir, strerror(errno));
+		return false;
+	}
 	StrBuf looked = STRBUF_INIT;
-	out->python = pick_python(dir, version, python, &looked);
+	out->python = pick_python(root, version, python, &looked);
 	StrBuf output = STRBUF_INIT;
 	int status = 0;
-	bool ok = run_reader(dir, out->python, &output, &status);
+	bool ok = run_reader(root, out->python, &output, &status);
 	const char *text = output.data ? output.data : "";
 	const char *exec_failed = strstr(text, EXEC_FAILED);
 	const char *mark = NULL;
@@ -537,7 +545,7 @@ bool pod_settings_read(const char *dir, PodInstallVersion version, const char *p
 			log_error("cannot read the Pod settings of %s: %s gave no valid answer", dir, out->python);
 			ok = false;
 		} else {
-			ok = settings_from_answer(answer, dir, out->python, out);
+			ok = settings_from_answer(answer, dir, root, out);
 		}
 		const char *password_path[] = {"password", NULL};
 		yajl_val password = answer ? yajl_tree_get(answer, password_path, yajl_t_string) : NULL;
@@ -547,6 +555,7 @@ bool pod_settings_read(const char *dir, PodInstallVersion version, const char *p
 	}
 	sb_free_secret(&output);
 	sb_free(&looked);
+	free(root);
 	return ok;
 }
 
