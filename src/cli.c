@@ -36,17 +36,20 @@ char *cli_db_url_from_env(void)
 }
 
 bool cli_use_pod_settings(const char *pod_dir, PodInstallVersion version, const char *python, PodSettings *settings,
-                          char **db_url, const char **file, bool file_given)
+                          char **db_url, const char **file, bool file_given, int *exit_code)
 {
 	bool is_install;
+	*exit_code = EXIT_USAGE;
 	if (!pod_install_arg(pod_dir, &is_install))
 		return false;
 	if (!is_install) {
 		log_error("--pod-dir %s is not a directory", pod_dir);
 		return false;
 	}
+	*exit_code = EXIT_FAILED;
 	if (!pod_settings_read(pod_dir, version, python, settings))
 		return false;
+	*exit_code = EXIT_USAGE;
 	if (!*db_url)
 		*db_url = xstrdup(settings->db_url);
 	if (!file_given)

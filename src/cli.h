@@ -39,10 +39,11 @@ bool cli_parse_count(const char *option, const char *text, int max, int *value);
  * *settings, then fills what the command was not given: *db_url (owned;
  * NULL when not given) with their database, and *file (when file_given is
  * false) with upstream's default path, borrowed from *settings. False
- * (logged) when the settings cannot be read: exit status 1.
+ * (logged) with *exit_code EXIT_USAGE when pod_dir is no Pod install,
+ * EXIT_FAILED when its settings cannot be read.
  */
 bool cli_use_pod_settings(const char *pod_dir, PodInstallVersion version, const char *python, PodSettings *settings,
-                          char **db_url, const char **file, bool file_given);
+                          char **db_url, const char **file, bool file_given, int *exit_code);
 /* Frees a connection string, its password wiped first. */
 void cli_free_db_url(char *db_url);
 

@@ -121,13 +121,10 @@ static bool parse_export_options(int argc, char **argv, ExportOptions *opts, int
 		}
 	}
 	*exit_code = EXIT_USAGE;
-	if (optind == argc && opts->pod_dir) {
-		*exit_code = EXIT_FAILED;
-		if (!cli_use_pod_settings(opts->pod_dir, POD_INSTALL_V3, opts->python, &opts->settings, &opts->db_url,
-		                          &opts->output, opts->output_given))
-			return false;
-		*exit_code = EXIT_USAGE;
-	}
+	if (optind == argc && opts->pod_dir &&
+	    !cli_use_pod_settings(opts->pod_dir, POD_INSTALL_V3, opts->python, &opts->settings, &opts->db_url,
+	                          &opts->output, opts->output_given, exit_code))
+		return false;
 	if (!cli_options_done("export", argc, argv, opts->db_url))
 		return false;
 	DbUrl url; /* a malformed URL is a usage error, found before connecting */

@@ -201,11 +201,9 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 	*exit_code = EXIT_USAGE;
 	if (optind == argc && opts->pod_dir_given) {
 		bool db_given = opts->db_url != NULL;
-		*exit_code = EXIT_FAILED;
 		if (!cli_use_pod_settings(opts->pod_dir, POD_INSTALL_V4, opts->python, &opts->settings, &opts->db_url,
-		                          &opts->input, opts->input_given))
+		                          &opts->input, opts->input_given, exit_code))
 			return false;
-		*exit_code = EXIT_USAGE;
 		if (db_given && opts->create_db && !check_same_database(opts))
 			return false;
 	}
