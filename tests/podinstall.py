@@ -15,6 +15,8 @@ import os
 import subprocess
 import urllib.parse
 
+_databases = {}  # install root -> the URL it was made with (pmtest.verify_import reads it)
+
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, with python3-django
 
 # what Pod's documentation gives for MariaDB
@@ -119,10 +121,12 @@ def make_venv(path):
     return os.path.join(path, "bin", "python")
 
 
-def make_install(root, engine_url_or_parts, version="v3", venv=True, computed=True, settings_local=None):
+def make_install(root, engine_url_or_parts, version="v3", venv=True, computed=True, settings_local=None,
+                 default_db=True):
     """Writes a Pod install at root (created if missing) and returns root, absolute.
     engine_url_or_parts: a tests URL or DATABASES['default'] as a dict; settings_local: the
-    text of pod/custom/settings_local.py instead (a broken one, say)."""
+    text of pod/custom/settings_local.py instead (a broken one, say); default_db=False leaves
+    the default DATABASES out of pod/main/settings.py."""
     root = os.path.abspath(root)
     parts = (parts_from_url(engine_url_or_parts) if isinstance(engine_url_or_parts, str)
              else dict(engine_url_or_parts))
@@ -132,14 +136,24 @@ def make_install(root, engine_url_or_parts, version="v3", venv=True, computed=Tr
     _write(os.path.join(root, "pod", "__init__.py"), "")
     _write(os.path.join(root, "pod", "settings.py"), POD_SETTINGS_PY)
     _write(os.path.join(root, "pod", "main", "__init__.py"), "")
-    _write(os.path.join(root, "pod", "main", "settings.py"), MAIN_SETTINGS_PY % {"head": head})
+    main = MAIN_SETTINGS_PY % {"head": head}
+    if not default_db:
+        main = main[:main.index("DATABASES = {")]
+    _write(os.path.join(root, "pod", "main", "settings.py"), main)
     _write(os.path.join(root, "pod", "custom", "__init__.py"), "")
     _write(os.path.join(root, "pod", "custom", "settings_local.py"),
            settings_local if settings_local is not None else settings_local_text(parts, computed))
     _write(os.path.join(root, "VERSION"), version + "\n")
     if venv and not os.path.exists(os.path.join(root, ".venv")):
         make_venv(os.path.join(root, ".venv"))
+    if isinstance(engine_url_or_parts, str):
+        _databases[root] = engine_url_or_parts
     return root
+
+
+def database_of(root):
+    """The URL make_install was given for the install at root, or None."""
+    return _databases.get(os.path.abspath(root))
 
 
 def export_file(root):
