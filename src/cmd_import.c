@@ -59,12 +59,14 @@ static void import_usage(FILE *out)
 		"                    default file is upstream's,\n"
 		"                    DIR/../data_from_v3_to_v4/v3_exported_tables.json, where\n"
 		"                    'export --pod-dir' of the v3 install beside it writes it.\n"
-		"                    --createDB runs there (default: the current directory)\n"
+		"                    --createDB runs there (default: the current directory;\n"
+		"                    with --db, DIR may also be a folder without manage.py)\n"
 		"      --python PATH the Python that reads the settings (default: DIR/.venv,\n"
 		"                    $VIRTUAL_ENV, $WORKON_HOME/django_pod4 or django_pod,\n"
 		"                    else python3); without Django, only\n"
 		"                    pod/custom/settings_local.py is read (with a warning)\n"
-		"  -i, --input FILE  the JSON file (default %s, or the one above)\n"
+		"  -i, --input FILE  the JSON file (default: the one above with --pod-dir, else\n"
+		"                    %s)\n"
 		"      --rejects FILE  where rows left out are written (JSON Lines, mode 0600;\n"
 		"                    default: next to the input, NAME.rejects.jsonl, or\n"
 		"                    ./podmigrate.rejects.jsonl when the input is '-')\n"
@@ -97,7 +99,7 @@ static void import_usage(FILE *out)
 		"  MYSQL_PWD=secret podmigrate import --db mysql://pod@localhost/pod_v4\n"
 		"  podmigrate import --db sqlite:/srv/pod4/db.sqlite3 -i /tmp/pod.json\n"
 		"  podmigrate import --pod-dir /usr/local/django_projects/podv4 --createDB\n"
-		"      (reads /usr/local/django_projects/data_from_v3_to_v4/v3_exported_tables.json)\n"
+		"      # reads data_from_v3_to_v4/v3_exported_tables.json beside podv4\n"
 		"\n"
 		"Before commit, rows that would break the v4 database are found. Known v3 data\n"
 		"is repaired and reported: meetings whose recurring_until is before their\n"
@@ -151,6 +153,19 @@ static bool check_same_database(const ImportOptions *opts)
 	return same;
 }
 
+/*
+ * With --db, a --pod-dir that is no Pod install (no manage.py) keeps the
+ * meaning it had before settings were read: where --createDB runs.
+ */
+static bool has_manage_py(const char *dir)
+{
+	StrBuf path = STRBUF_INIT;
+	sb_printf(&path, "%s/manage.py", dir);
+	bool found = access(path.data, F_OK) == 0;
+	sb_free(&path);
+	return found;
+}
+
 static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int *exit_code)
 {
 	static const struct option long_options[] = {
@@ -199,8 +214,8 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		}
 	}
 	*exit_code = EXIT_USAGE;
-	if (optind == argc && opts->pod_dir_given) {
-		bool db_given = opts->db_url != NULL;
+	bool db_given = opts->db_url != NULL;
+	if (optind == argc && opts->pod_dir_given && (!db_given || has_manage_py(opts->pod_dir))) {
 		if (!cli_use_pod_settings(opts->pod_dir, POD_INSTALL_V4, opts->python, &opts->settings, &opts->db_url,
 		                          &opts->input, opts->input_given, exit_code))
 			return false;

@@ -330,5 +330,38 @@ def create_db_mismatch_on_servers(engine):
     check(":%s@" % engine.password not in res.stderr, "password shown: " + res.stderr)
 
 
+@test
+def sockets_and_option_files(engine):
+    """HOST starting with '/' is the socket (MariaDB) or its directory (PostgreSQL), as Django
+    reads it; MariaDB's OPTIONS unix_socket and read_default_file are followed too."""
+    if engine.name == "sqlite":
+        return
+    v3_url = v3_database(engine, "pm_ps_sock")
+    if engine.name == "mariadb":
+        sock = dbquery.query(engine, v3_url, "SELECT @@socket")[0][0]
+    else:
+        sock = dbquery.query(engine, v3_url, "SHOW unix_socket_directories")[0][0].split(",")[0].strip()
+    check(sock.startswith("/"), "socket: %r" % sock)
+    base = podinstall.parts_from_url(v3_url)
+    cnf = os.path.join(WORK, "client.cnf")
+    with open(cnf, "w") as f:
+        f.write("[client]\npassword=%s\n" % engine.password)
+    variants = [dict(base, HOST=sock)]  # PORT kept: PostgreSQL names its socket by it
+    if engine.name == "mariadb":
+        variants.append(dict(base, HOST="", OPTIONS=dict(base["OPTIONS"], unix_socket=sock)))
+        variants.append(dict(base, PASSWORD="", OPTIONS=dict(base["OPTIONS"], read_default_file=cnf)))
+    root = fresh_root("sock-" + engine.name)
+    for i, parts in enumerate(variants):
+        podv3 = podinstall.make_install(os.path.join(root, "podv3"), parts)
+        out = os.path.join(root, "sock-%d.json" % i)
+        res = podmigrate("export", "--pod-dir", podv3, "-o", out, "-q")
+        check_eq(res.returncode, 0, "export over %r: %s" % (parts.get("HOST"), res.stderr[-2000:]))
+        check(os.path.isfile(out), "no file")
+    # a wrong socket is not silently replaced by TCP
+    podv3 = podinstall.make_install(os.path.join(root, "podv3"), dict(base, HOST=os.path.join(root, "nosock")))
+    res = podmigrate("export", "--pod-dir", podv3, "-o", os.path.join(root, "nosock.json"))
+    check_eq(res.returncode, 1, "export over a missing socket: " + res.stderr[-2000:])
+
+
 if __name__ == "__main__":
     sys.exit(0 if run("pod_settings") else 1)
