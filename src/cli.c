@@ -57,13 +57,6 @@ bool cli_use_pod_settings(const char *pod_dir, PodInstallVersion version, const 
 	return true;
 }
 
-void cli_free_db_url(char *db_url)
-{
-	if (db_url)
-		explicit_bzero(db_url, strlen(db_url));
-	free(db_url);
-}
-
 void cli_usage_hint(const char *command)
 {
 	fprintf(stderr, "Try 'podmigrate %s --help'.\n", command);

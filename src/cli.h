@@ -44,8 +44,6 @@ bool cli_parse_count(const char *option, const char *text, int max, int *value);
  */
 bool cli_use_pod_settings(const char *pod_dir, PodInstallVersion version, const char *python, PodSettings *settings,
                           char **db_url, const char **file, bool file_given, int *exit_code);
-/* Frees a connection string, its password wiped first. */
-void cli_free_db_url(char *db_url);
 
 /* --- end of --pod-dir --- */
 

@@ -144,7 +144,7 @@ int cmd_export(int argc, char **argv)
 	ExportOptions opts;
 	int exit_code = EXIT_FAILED;
 	if (!parse_export_options(argc, argv, &opts, &exit_code)) {
-		cli_free_db_url(opts.db_url);
+		xfree_secret(opts.db_url);
 		pod_settings_free(&opts.settings);
 		return exit_code;
 	}
@@ -152,7 +152,7 @@ int cmd_export(int argc, char **argv)
 
 	double started = clock_now();
 	Db *db = db_open(opts.db_url, DB_OPEN_READ);
-	cli_free_db_url(opts.db_url);
+	xfree_secret(opts.db_url);
 	if (!db) {
 		pod_settings_free(&opts.settings);
 		return EXIT_FAILED;

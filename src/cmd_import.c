@@ -153,19 +153,6 @@ static bool check_same_database(const ImportOptions *opts)
 	return same;
 }
 
-/*
- * With --db, a --pod-dir that is no Pod install (no manage.py) keeps the
- * meaning it had before settings were read: where --createDB runs.
- */
-static bool has_manage_py(const char *dir)
-{
-	StrBuf path = STRBUF_INIT;
-	sb_printf(&path, "%s/manage.py", dir);
-	bool found = access(path.data, F_OK) == 0;
-	sb_free(&path);
-	return found;
-}
-
 static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int *exit_code)
 {
 	static const struct option long_options[] = {
@@ -214,8 +201,9 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		}
 	}
 	*exit_code = EXIT_USAGE;
+	/* with --db, a --pod-dir without manage.py keeps its first meaning: only where --createDB runs */
 	bool db_given = opts->db_url != NULL;
-	if (optind == argc && opts->pod_dir_given && (!db_given || has_manage_py(opts->pod_dir))) {
+	if (optind == argc && opts->pod_dir_given && (!db_given || pod_install_has_manage_py(opts->pod_dir))) {
 		if (!cli_use_pod_settings(opts->pod_dir, POD_INSTALL_V4, opts->python, &opts->settings, &opts->db_url,
 		                          &opts->input, opts->input_given, exit_code))
 			return false;
@@ -358,7 +346,7 @@ int cmd_import(int argc, char **argv)
 	ImportOptions opts;
 	int exit_code = EXIT_FAILED;
 	if (!parse_import_options(argc, argv, &opts, &exit_code)) {
-		cli_free_db_url(opts.db_url);
+		xfree_secret(opts.db_url);
 		pod_settings_free(&opts.settings);
 		return exit_code;
 	}
@@ -367,12 +355,12 @@ int cmd_import(int argc, char **argv)
 	FILE *in = strcmp(opts.input, "-") == 0 ? stdin : fopen(opts.input, "rb");
 	if (!in) {
 		log_error("cannot open %s: %m", opts.input);
-		cli_free_db_url(opts.db_url);
+		xfree_secret(opts.db_url);
 		pod_settings_free(&opts.settings);
 		return EXIT_FAILED;
 	}
 	Db *db = db_open(opts.db_url, DB_OPEN_WRITE);
-	cli_free_db_url(opts.db_url);
+	xfree_secret(opts.db_url);
 	exit_code = EXIT_FAILED;
 	if (db) {
 		log_info("Importing %s into Pod v4 database %s (%s)%s", opts.input, db_display(db), db_engine_name(db),

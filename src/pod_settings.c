@@ -91,15 +91,6 @@ static const char reader_script[] =
 #define MARK "\036podmigrate\036"
 #define EXEC_FAILED "\036podmigrate-exec\036"
 
-/* A string that may hold the password: wiped before it is freed. */
-static void free_secret(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 static void sb_free_secret(StrBuf *sb)
 {
 	if (sb->data)
@@ -562,7 +553,7 @@ bool pod_settings_read(const char *dir, PodInstallVersion version, const char *p
 void pod_settings_free(PodSettings *settings)
 {
 	free(settings->dir);
-	free_secret(settings->db_url);
+	xfree_secret(settings->db_url);
 	free(settings->db_redacted);
 	free(settings->base_dir);
 	free(settings->export_file);
@@ -570,17 +561,21 @@ void pod_settings_free(PodSettings *settings)
 	*settings = (PodSettings){0};
 }
 
+bool pod_install_has_manage_py(const char *dir)
+{
+	StrBuf manage = STRBUF_INIT;
+	sb_printf(&manage, "%s/manage.py", dir);
+	bool found = access(manage.data, F_OK) == 0;
+	sb_free(&manage);
+	return found;
+}
+
 bool pod_install_arg(const char *text, bool *is_install)
 {
 	struct stat st;
 	*is_install = stat(text, &st) == 0 && S_ISDIR(st.st_mode);
-	if (!*is_install)
+	if (!*is_install || pod_install_has_manage_py(text))
 		return true;
-	StrBuf manage = STRBUF_INIT;
-	sb_printf(&manage, "%s/manage.py", text);
-	bool found = access(manage.data, F_OK) == 0;
-	if (!found)
-		log_error("%s is a directory but not a Pod install (it has no manage.py)", text);
-	sb_free(&manage);
-	return found;
+	log_error("%s is a directory but not a Pod install (it has no manage.py)", text);
+	return false;
 }

@@ -44,5 +44,7 @@ void pod_settings_free(PodSettings *settings);
  * False (logged) when that directory is no Pod install (no manage.py).
  */
 bool pod_install_arg(const char *text, bool *is_install);
+/* Whether dir holds a manage.py (Pod's, presumably); quiet. */
+bool pod_install_has_manage_py(const char *dir);
 
 #endif
