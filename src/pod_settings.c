@@ -132,7 +132,13 @@ static char *pick_python(const char *dir, PodInstallVersion version, const char 
 		free(cwd);
 		return sb_steal(&path);
 	}
-	const char *workon = getenv("WORKON_HOME");
+	/* virtualenvwrapper's default when WORKON_HOME is not set */
+	const char *workon = getenv("WORKON_HOME"), *home = getenv("HOME");
+	StrBuf default_workon = STRBUF_INIT;
+	if ((!workon || !*workon) && home && *home) {
+		sb_printf(&default_workon, "%s/.virtualenvs", home);
+		workon = default_workon.data;
+	}
 	const char *venv = getenv("VIRTUAL_ENV");
 	const char *names[] = {version == POD_INSTALL_V3 ? "django_pod3" : "django_pod4", "django_pod"};
 	StrBuf path = STRBUF_INIT;
@@ -148,8 +154,11 @@ static char *pick_python(const char *dir, PodInstallVersion version, const char 
 			continue;
 		sb_printf(looked, "%s%s", looked->len ? ", " : "", path.data);
 		if (is_executable(path.data))
-			return sb_steal(&path);
+			break;
 	}
+	sb_free(&default_workon);
+	if (path.len && is_executable(path.data))
+		return sb_steal(&path);
 	sb_free(&path);
 	sb_printf(looked, "%spython3 on PATH", looked->len ? ", " : "");
 	return xstrdup("python3");
@@ -180,9 +189,12 @@ static bool run_reader(const char *dir, const char *python, StrBuf *output, int 
 		int null = open("/dev/null", O_RDONLY);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[1], 2) < 0)
 			_exit(126);
-		if (chdir(dir) == 0)
-			execlp(python, python, "-c", reader_script, (char *)NULL);
-		dprintf(1, EXEC_FAILED "%s\n", strerror(errno));
+		if (chdir(dir) != 0) {
+			dprintf(1, EXEC_FAILED "cannot enter %s: %s\n", dir, strerror(errno));
+			_exit(126);
+		}
+		execlp(python, python, "-c", reader_script, (char *)NULL);
+		dprintf(1, EXEC_FAILED "cannot run %s: %s\n", python, strerror(errno));
 		_exit(127);
 	}
 	close(fds[1]);
@@ -508,8 +520,8 @@ bool pod_settings_read(const char *dir, PodInstallVersion version, const char *p
 	} else if (exec_failed) {
 		StrBuf why = STRBUF_INIT;
 		last_line(exec_failed + strlen(EXEC_FAILED), &why);
-		log_error("cannot read the Pod settings of %s: cannot run %s (%s); looked for %s", dir, out->python,
-		          why.data ? why.data : "", looked.data);
+		log_error("cannot read the Pod settings of %s: %s; looked for %s", dir, why.data ? why.data : "",
+		          looked.data);
 		sb_free(&why);
 		ok = false;
 	} else if (!mark || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {

@@ -255,6 +255,21 @@ def virtualenv_of_workon_home():
     res = podmigrate("export", "--pod-dir", podv3, env={"WORKON_HOME": workon, "VIRTUAL_ENV": ""})
     check_eq(res.returncode, 0, "export with WORKON_HOME: " + res.stderr[-2000:])
     check_said(res, "(%s)" % python)
+    # a v4 install, virtualenvwrapper's default home (~/.virtualenvs) and Pod's generic name
+    home = os.path.join(root, "home")
+    generic = podinstall.make_venv(os.path.join(home, ".virtualenvs", "django_pod"))
+    podinstall.make_venv(os.path.join(home, ".virtualenvs", "django_pod3"))  # a v3 one, not for v4
+    podv4 = podinstall.make_install(os.path.join(root, "podv4"), engine.create("pm_ps_workon4", version=V4),
+                                    version="v4", venv=False)
+    res = podmigrate("import", "--pod-dir", podv4, "--dry", env={"WORKON_HOME": "", "VIRTUAL_ENV": "", "HOME": home})
+    check_eq(res.returncode, 0, "import --dry with ~/.virtualenvs: " + res.stderr[-2000:])
+    check_said(res, "(%s)" % generic, podinstall.export_file(podv3))
+    # $VIRTUAL_ENV comes before them
+    active = podinstall.make_venv(os.path.join(root, "active"))
+    res = podmigrate("import", "--pod-dir", podv4, "--dry", env={"VIRTUAL_ENV": os.path.join(root, "active"),
+                                                                "HOME": home})
+    check_eq(res.returncode, 0, "import --dry with VIRTUAL_ENV: " + res.stderr[-2000:])
+    check_said(res, "(%s)" % active)
 
 
 @test
@@ -350,6 +365,9 @@ def sockets_and_option_files(engine):
     if engine.name == "mariadb":
         variants.append(dict(base, HOST="", OPTIONS=dict(base["OPTIONS"], unix_socket=sock)))
         variants.append(dict(base, PASSWORD="", OPTIONS=dict(base["OPTIONS"], read_default_file=cnf)))
+    else:  # libpq keywords are passed on, Django's own options are not
+        variants.append(dict(base, OPTIONS={"sslmode": "disable", "isolation_level": 1,
+                                            "application_name": "pod settings"}))
     root = fresh_root("sock-" + engine.name)
     for i, parts in enumerate(variants):
         podv3 = podinstall.make_install(os.path.join(root, "podv3"), parts)
@@ -357,6 +375,11 @@ def sockets_and_option_files(engine):
         res = podmigrate("export", "--pod-dir", podv3, "-o", out, "-q")
         check_eq(res.returncode, 0, "export over %r: %s" % (parts.get("HOST"), res.stderr[-2000:]))
         check(os.path.isfile(out), "no file")
+    if engine.name == "postgresql":  # the test server has no SSL: sslmode=require must fail
+        podv3 = podinstall.make_install(os.path.join(root, "podv3"), dict(base, OPTIONS={"sslmode": "require"}))
+        res = podmigrate("export", "--pod-dir", podv3, "-o", os.path.join(root, "ssl.json"))
+        check_eq(res.returncode, 1, "sslmode=require against a server without SSL: " + res.stderr[-2000:])
+        check_said(res, "SSL")
     # a wrong socket is not silently replaced by TCP
     podv3 = podinstall.make_install(os.path.join(root, "podv3"), dict(base, HOST=os.path.join(root, "nosock")))
     res = podmigrate("export", "--pod-dir", podv3, "-o", os.path.join(root, "nosock.json"))
