@@ -467,6 +467,10 @@ static bool settings_from_answer(yajl_val answer, const char *dir, const char *r
 		          "django.db.backends.mysql, postgresql, postgresql_psycopg2 and sqlite3)", dir, engine);
 		return false;
 	}
+	if (strspn(db.port, "0123456789") != strlen(db.port)) {
+		log_error("the Pod settings of %s give PORT '%s', which is not a number", dir, db.port);
+		return false;
+	}
 	if (!*db.name) {
 		log_error("the Pod settings of %s name no database (DATABASES['default']['NAME'] is empty)", dir);
 		return false;
