@@ -147,8 +147,13 @@ def make_install(root, engine_url_or_parts, version="v3", venv=True, computed=Tr
     if venv and not os.path.exists(os.path.join(root, ".venv")):
         make_venv(os.path.join(root, ".venv"))
     if isinstance(engine_url_or_parts, str):
-        _databases[root] = engine_url_or_parts
+        register(root, engine_url_or_parts)
     return root
+
+
+def register(root, url):
+    """The URL through which the tests reach the database of an install made from a dict."""
+    _databases[os.path.abspath(root)] = url
 
 
 def database_of(root):

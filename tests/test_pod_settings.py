@@ -150,6 +150,14 @@ def password_with_special_characters_reaches_only_the_server(engine):
     for form in (SPECIAL_PASSWORD, "p@ss", "w/o'r", "%41", "p%40ss"):
         check(form not in res.stderr + res.stdout, "the password (%r) in a message:\n%s" % (form, res.stderr[-3000:]))
     check(os.path.isfile(podinstall.export_file(podv3)), "no export file")
+    # the import side, by the same user (pmtest verifies it through the tests' own URL)
+    v4_url = engine.create("pm_ps_pw4", version=V4)
+    podv4 = podinstall.make_install(os.path.join(root, "podv4"), dict(podinstall.parts_from_url(v4_url), USER=user,
+                                                                      PASSWORD=SPECIAL_PASSWORD), version="v4")
+    podinstall.register(podv4, v4_url)
+    res = podmigrate("import", "--pod-dir", podv4)
+    check_eq(res.returncode, 0, "import with the special password: " + res.stderr[-3000:])
+    check("p@ss" not in res.stderr and SPECIAL_PASSWORD not in res.stderr, "password shown: " + res.stderr)
     # a wrong password is refused by the server, still without showing it
     parts.update(PASSWORD=SPECIAL_PASSWORD + "-wrong")
     podinstall.make_install(podv3, parts)
