@@ -15,6 +15,8 @@ PACKAGES=(
     # test/bench helpers: python3 for scripts, time + procps for measuring,
     # strace for the kill points of tests/test_faults.py
     python3 time procps strace
+    # a real Django for the fake Pod installs of --pod-dir's tests (tests/podinstall.py)
+    python3-django
     # the memcheck pass of the release build (tests/test_valgrind.py)
     valgrind
     # the libFuzzer harnesses (make fuzz, tests/fuzz/): clang and its fuzzer/sanitizer runtimes

@@ -40,6 +40,28 @@ char *cli_db_url_from_env(void)
 	return cli_url_from_env("PODMIGRATE_DB");
 }
 
+bool cli_use_pod_settings(const char *pod_dir, PodInstallVersion version, const char *python, PodSettings *settings,
+                          char **db_url, const char **file, bool file_given, int *exit_code)
+{
+	bool is_install;
+	*exit_code = EXIT_USAGE;
+	if (!pod_install_arg(pod_dir, &is_install))
+		return false;
+	if (!is_install) {
+		log_error("--pod-dir %s is not a directory", pod_dir);
+		return false;
+	}
+	*exit_code = EXIT_FAILED;
+	if (!pod_settings_read(pod_dir, version, python, settings))
+		return false;
+	*exit_code = EXIT_USAGE;
+	if (!*db_url)
+		*db_url = xstrdup(settings->db_url);
+	if (!file_given)
+		*file = settings->export_file;
+	return true;
+}
+
 void cli_usage_hint(const char *command)
 {
 	fprintf(stderr, "Try 'podmigrate %s --help'.\n", command);
@@ -52,7 +74,7 @@ bool cli_options_done(const char *command, int argc, char **argv, const char *db
 		return false;
 	}
 	if (!db_url || !*db_url) {
-		log_error("--db URL is required (try 'podmigrate %s --help')", command);
+		log_error("--db URL (or --pod-dir DIR) is required (try 'podmigrate %s --help')", command);
 		return false;
 	}
 	return true;

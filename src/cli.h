@@ -2,6 +2,8 @@
 #ifndef PODMIGRATE_CLI_H
 #define PODMIGRATE_CLI_H
 
+#include "pod_settings.h"
+
 #include <stdbool.h>
 
 #define PODMIGRATE_VERSION "0.1.0"
@@ -31,6 +33,21 @@ bool cli_options_done(const char *command, int argc, char **argv, const char *db
 
 /* Parses a whole non-negative number for an option; logs and returns false if invalid. */
 bool cli_parse_count(const char *option, const char *text, int max, int *value);
+
+/* --- --pod-dir DIR and --python PATH: the database and the file from a Pod install's settings --- */
+
+/*
+ * Reads the settings of the install at pod_dir (pod_settings.h) into
+ * *settings, then fills what the command was not given: *db_url (owned;
+ * NULL when not given) with their database, and *file (when file_given is
+ * false) with upstream's default path, borrowed from *settings. False
+ * (logged) with *exit_code EXIT_USAGE when pod_dir is no Pod install,
+ * EXIT_FAILED when its settings cannot be read.
+ */
+bool cli_use_pod_settings(const char *pod_dir, PodInstallVersion version, const char *python, PodSettings *settings,
+                          char **db_url, const char **file, bool file_given, int *exit_code);
+
+/* --- end of --pod-dir --- */
 
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);

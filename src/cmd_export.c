@@ -17,6 +17,10 @@
 typedef struct ExportOptions {
 	char *db_url; /* owned */
 	const char *output;
+	bool output_given;
+	const char *pod_dir; /* --pod-dir: the Pod v3 install whose settings give the database and the file */
+	const char *python;
+	PodSettings settings; /* read when pod_dir is given; output may point into it */
 	bool utf8;
 	int indent;
 	bool force;
@@ -26,6 +30,7 @@ static void export_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: podmigrate export --db URL [-o FILE] [options]\n"
+		"       podmigrate export --pod-dir DIR [options]\n"
 		"\n"
 		"Reads every table of a Pod v3.8 database (the tables of Esup-Pod's\n"
 		"export_data_from_v3_to_v4 list, plus the tags of each video and recorder) in\n"
@@ -34,7 +39,7 @@ static void export_usage(FILE *out)
 		"Pod v3 may keep running meanwhile: the export only reads.\n"
 		"\n"
 		"Options:\n"
-		"  --db URL          the Pod v3 database (required unless PODMIGRATE_DB is set):\n"
+		"  --db URL          the Pod v3 database (or PODMIGRATE_DB; else --pod-dir's):\n"
 		"                      mysql://USER@HOST:PORT/DB   (or mariadb://; ?socket=PATH)\n"
 		"                      postgresql://USER@HOST:PORT/DB  (or any libpq URI or\n"
 		"                                                   \"host=... dbname=...\" string)\n"
@@ -42,7 +47,19 @@ static void export_usage(FILE *out)
 		"                    Passwords are best left out of the URL: MYSQL_PWD or\n"
 		"                    ~/.my.cnf [client] for MariaDB; PGPASSWORD, ~/.pgpass or\n"
 		"                    PGSERVICE for PostgreSQL. They never appear in messages.\n"
-		"  -o, --output FILE the JSON file (default %s);\n"
+		"      --pod-dir DIR the root of the Pod v3 install (the folder with manage.py):\n"
+		"                    without --db, its database is the one Pod's settings name\n"
+		"                    (DATABASES['default'], as Django composes pod/*/settings.py\n"
+		"                    and pod/*/settings_local.py), and the default file is\n"
+		"                    upstream's: DIR/../data_from_v3_to_v4/\n"
+		"                    v3_exported_tables.json, beside the install, where\n"
+		"                    'import --pod-dir' of the v4 install looks for it\n"
+		"      --python PATH the Python that reads the settings (default: DIR/.venv,\n"
+		"                    $VIRTUAL_ENV, $WORKON_HOME/django_pod3 or django_pod,\n"
+		"                    else python3); without Django, only\n"
+		"                    pod/custom/settings_local.py is read (with a warning)\n"
+		"  -o, --output FILE the JSON file (default: the one above with --pod-dir, else\n"
+		"                    %s);\n"
 		"                    '-' writes to standard output. The file is written under a\n"
 		"                    temporary name and renamed when complete, mode 0600 (it\n"
 		"                    holds password hashes and tokens).\n"
@@ -58,6 +75,8 @@ static void export_usage(FILE *out)
 		"  podmigrate export --db sqlite:/srv/pod/db.sqlite3\n"
 		"  MYSQL_PWD=secret podmigrate export --db mysql://pod@localhost/pod\n"
 		"  podmigrate export --db postgresql://pod@db.example.org/pod -o /tmp/pod.json\n"
+		"  podmigrate export --pod-dir /usr/local/django_projects/podv3\n"
+		"      # writes data_from_v3_to_v4/v3_exported_tables.json beside podv3\n"
 		"\n"
 		"Exit status: 0 done, 1 failed (no file written, any previous one kept), 2 usage.\n",
 		POD_EXPORT_FILE);
@@ -70,6 +89,7 @@ static bool parse_export_options(int argc, char **argv, ExportOptions *opts, int
 		{"utf8", no_argument, NULL, 'u'},       {"indent", required_argument, NULL, 'i'},
 		{"force", no_argument, NULL, 'f'},      {"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
+		{"pod-dir", required_argument, NULL, 'p'}, {"python", required_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0},
 	};
 	*opts = (ExportOptions){.output = POD_EXPORT_FILE};
@@ -82,7 +102,9 @@ static bool parse_export_options(int argc, char **argv, ExportOptions *opts, int
 			free(opts->db_url);
 			opts->db_url = cli_take_db_url(optarg);
 			break;
-		case 'o': opts->output = optarg; break;
+		case 'o': opts->output = optarg; opts->output_given = true; break;
+		case 'p': opts->pod_dir = optarg; break;
+		case 'P': opts->python = optarg; break;
 		case 'u': opts->utf8 = true; break;
 		case 'i':
 			if (!cli_parse_count("--indent", optarg, 16, &opts->indent)) {
@@ -101,6 +123,10 @@ static bool parse_export_options(int argc, char **argv, ExportOptions *opts, int
 		}
 	}
 	*exit_code = EXIT_USAGE;
+	if (optind == argc && opts->pod_dir &&
+	    !cli_use_pod_settings(opts->pod_dir, POD_INSTALL_V3, opts->python, &opts->settings, &opts->db_url,
+	                          &opts->output, opts->output_given, exit_code))
+		return false;
 	if (!cli_options_done("export", argc, argv, opts->db_url))
 		return false;
 	DbUrl url; /* a malformed URL is a usage error, found before connecting */
@@ -118,16 +144,19 @@ int cmd_export(int argc, char **argv)
 	ExportOptions opts;
 	int exit_code = EXIT_FAILED;
 	if (!parse_export_options(argc, argv, &opts, &exit_code)) {
-		free(opts.db_url);
+		xfree_secret(opts.db_url);
+		pod_settings_free(&opts.settings);
 		return exit_code;
 	}
 	stop_install_handlers();
 
 	double started = clock_now();
 	Db *db = db_open(opts.db_url, DB_OPEN_READ);
-	free(opts.db_url);
-	if (!db)
+	xfree_secret(opts.db_url);
+	if (!db) {
+		pod_settings_free(&opts.settings);
 		return EXIT_FAILED;
+	}
 	log_info("Exporting Pod v3 database %s (%s)", db_display(db), db_engine_name(db));
 
 	StrList present = STRLIST_INIT;
@@ -169,5 +198,6 @@ int cmd_export(int argc, char **argv)
 	}
 	strlist_free(&present);
 	export_totals_free(&totals);
+	pod_settings_free(&opts.settings);
 	return ok ? EXIT_OK : EXIT_FAILED;
 }

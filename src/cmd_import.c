@@ -27,6 +27,10 @@ typedef struct ImportOptions {
 	bool create_db;
 	bool verify; /* after the commit, prove the result (verify --file) */
 	const char *pod_dir;
+	bool pod_dir_given;  /* then its settings give the database and the file not given */
+	bool input_given;
+	const char *python;
+	PodSettings settings; /* read when pod_dir_given; input may point into it */
 	const char *createdb_command;
 } ImportOptions;
 
@@ -34,6 +38,7 @@ static void import_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: podmigrate import --db URL [-i FILE] [--dry] [options]\n"
+		"       podmigrate import --pod-dir DIR [--createDB] [--dry] [options]\n"
 		"\n"
 		"Loads the JSON file written by 'podmigrate export' (or by Esup-Pod's\n"
 		"export_data_from_v3_to_v4) into a Pod v4 database made by 'make createDB':\n"
@@ -48,7 +53,20 @@ static void import_usage(FILE *out)
 		"                    postgresql://USER@HOST/DB (any libpq URI or keyword string),\n"
 		"                    sqlite:PATH. Passwords: MYSQL_PWD, ~/.my.cnf, PGPASSWORD,\n"
 		"                    ~/.pgpass, PGSERVICE.\n"
-		"  -i, --input FILE  the JSON file (default %s)\n"
+		"      --pod-dir DIR the root of the Pod v4 install (the folder with manage.py):\n"
+		"                    without --db, its database is the one Pod's settings name\n"
+		"                    (DATABASES['default'], as Django composes them), and the\n"
+		"                    default file is upstream's,\n"
+		"                    DIR/../data_from_v3_to_v4/v3_exported_tables.json, where\n"
+		"                    'export --pod-dir' of the v3 install beside it writes it.\n"
+		"                    --createDB runs there (default: the current directory;\n"
+		"                    with --db, DIR may also be a folder without manage.py)\n"
+		"      --python PATH the Python that reads the settings (default: DIR/.venv,\n"
+		"                    $VIRTUAL_ENV, $WORKON_HOME/django_pod4 or django_pod,\n"
+		"                    else python3); without Django, only\n"
+		"                    pod/custom/settings_local.py is read (with a warning)\n"
+		"  -i, --input FILE  the JSON file (default: the one above with --pod-dir, else\n"
+		"                    %s)\n"
 		"      --rejects FILE  where rows left out are written (JSON Lines, mode 0600;\n"
 		"                    default: next to the input, NAME.rejects.jsonl, or\n"
 		"                    ./podmigrate.rejects.jsonl when the input is '-')\n"
@@ -57,7 +75,8 @@ static void import_usage(FILE *out)
 		"      --createDB    first create the v4 schema and initial data by running Pod's\n"
 		"                    'make createDB' in --pod-dir; the database must be empty\n"
 		"                    (no tables). With --dry, only says what would be run.\n"
-		"      --pod-dir DIR the Pod v4 directory for --createDB (default: .)\n"
+		"                    With --pod-dir and --db, both must name the same database.\n"
+
 		"      --createdb-command CMD  what --createDB runs (default: make createDB)\n"
 		"      --onlytags    only (re)build the tags: the tagulous tables are brought to\n"
 		"                    what the file's video_tagging_tag_2_tagulous and\n"
@@ -79,6 +98,8 @@ static void import_usage(FILE *out)
 		"  podmigrate import --db postgresql://pod@localhost/pod_v4 --dry\n"
 		"  MYSQL_PWD=secret podmigrate import --db mysql://pod@localhost/pod_v4\n"
 		"  podmigrate import --db sqlite:/srv/pod4/db.sqlite3 -i /tmp/pod.json\n"
+		"  podmigrate import --pod-dir /usr/local/django_projects/podv4 --createDB\n"
+		"      # reads data_from_v3_to_v4/v3_exported_tables.json beside podv4\n"
 		"\n"
 		"Before commit, rows that would break the v4 database are found. Known v3 data\n"
 		"is repaired and reported: meetings whose recurring_until is before their\n"
@@ -113,6 +134,25 @@ static bool check_reject_path(const ImportOptions *opts, const DbUrl *url)
 	return !clash;
 }
 
+/*
+ * --createDB writes to the database of --pod-dir's settings and the import to
+ * --db: refused unless they are the same.
+ */
+static bool check_same_database(const ImportOptions *opts)
+{
+	bool same;
+	if (!db_same_database(opts->db_url, opts->settings.db_url, &same))
+		return false;
+	if (!same) {
+		char *given = db_url_redact(opts->db_url);
+		log_error("--createDB would create the schema in %s (the settings of --pod-dir %s) but --db names %s: "
+		          "give one of them, or two that name the same database", opts->settings.db_redacted,
+		          opts->pod_dir, given);
+		free(given);
+	}
+	return same;
+}
+
 static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int *exit_code)
 {
 	static const struct option long_options[] = {
@@ -127,6 +167,7 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		{"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
 		{"rejects", required_argument, NULL, 'r'},
 		{"verify", no_argument, NULL, 'V'},
+		{"python", required_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0},
 	};
 	*opts = (ImportOptions){.input = POD_EXPORT_FILE, .pod_dir = ".", .createdb_command = "make createDB"};
@@ -139,7 +180,8 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 			free(opts->db_url);
 			opts->db_url = cli_take_db_url(optarg);
 			break;
-		case 'i': opts->input = optarg; break;
+		case 'i': opts->input = optarg; opts->input_given = true; break;
+		case 'P': opts->python = optarg; break;
 		case 'r': opts->rejects = optarg; break;
 		case 'n': opts->dry = true; break;
 		case 'f': opts->force = true; break;
@@ -147,7 +189,7 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		case 's': opts->strict = true; break;
 		case 'c': opts->create_db = true; break;
 		case 'V': opts->verify = true; break;
-		case 'p': opts->pod_dir = optarg; break;
+		case 'p': opts->pod_dir = optarg; opts->pod_dir_given = true; break;
 		case 'C': opts->createdb_command = optarg; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'q': log_set_level(LOG_QUIET); break;
@@ -159,6 +201,15 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		}
 	}
 	*exit_code = EXIT_USAGE;
+	/* with --db, a --pod-dir without manage.py keeps its first meaning: only where --createDB runs */
+	bool db_given = opts->db_url != NULL;
+	if (optind == argc && opts->pod_dir_given && (!db_given || pod_install_has_manage_py(opts->pod_dir))) {
+		if (!cli_use_pod_settings(opts->pod_dir, POD_INSTALL_V4, opts->python, &opts->settings, &opts->db_url,
+		                          &opts->input, opts->input_given, exit_code))
+			return false;
+		if (db_given && opts->create_db && !check_same_database(opts))
+			return false;
+	}
 	if (!cli_options_done("import", argc, argv, opts->db_url))
 		return false;
 	if (opts->verify && strcmp(opts->input, "-") == 0) {
@@ -295,7 +346,8 @@ int cmd_import(int argc, char **argv)
 	ImportOptions opts;
 	int exit_code = EXIT_FAILED;
 	if (!parse_import_options(argc, argv, &opts, &exit_code)) {
-		free(opts.db_url);
+		xfree_secret(opts.db_url);
+		pod_settings_free(&opts.settings);
 		return exit_code;
 	}
 	stop_install_handlers();
@@ -303,11 +355,12 @@ int cmd_import(int argc, char **argv)
 	FILE *in = strcmp(opts.input, "-") == 0 ? stdin : fopen(opts.input, "rb");
 	if (!in) {
 		log_error("cannot open %s: %m", opts.input);
-		free(opts.db_url);
+		xfree_secret(opts.db_url);
+		pod_settings_free(&opts.settings);
 		return EXIT_FAILED;
 	}
 	Db *db = db_open(opts.db_url, DB_OPEN_WRITE);
-	free(opts.db_url);
+	xfree_secret(opts.db_url);
 	exit_code = EXIT_FAILED;
 	if (db) {
 		log_info("Importing %s into Pod v4 database %s (%s)%s", opts.input, db_display(db), db_engine_name(db),
@@ -317,5 +370,6 @@ int cmd_import(int argc, char **argv)
 	}
 	if (in != stdin)
 		fclose(in);
+	pod_settings_free(&opts.settings);
 	return exit_code;
 }

@@ -21,6 +21,23 @@ static const DbOps *const engines[] = {
 };
 _Static_assert(sizeof(engines) / sizeof(engines[0]) == DB_ENGINE_COUNT, "an engine without its row in engines[]");
 
+bool db_same_database(const char *url_a, const char *url_b, bool *same)
+{
+	DbUrl a, b;
+	bool ok = db_url_parse(url_a, &a);
+	ok = db_url_parse(url_b, &b) && ok;
+	*same = false;
+	if (ok && a.engine == b.engine) {
+		char *ia = engines[a.engine]->identity(&a), *ib = engines[b.engine]->identity(&b);
+		*same = strcmp(ia, ib) == 0;
+		free(ia);
+		free(ib);
+	}
+	db_url_free(&a);
+	db_url_free(&b);
+	return ok;
+}
+
 Db *db_open(const char *text, DbOpenMode mode)
 {
 	DbUrl url;

@@ -95,6 +95,12 @@ typedef struct DbForeignKeys {
 
 /* Parses the connection string, connects; logs and returns NULL on failure. Free with db_close. */
 Db *db_open(const char *url, DbOpenMode mode);
+/*
+ * Whether two connection strings name the same database (same engine,
+ * server and database name, or the same SQLite file), without connecting.
+ * False (logged) when either does not parse.
+ */
+bool db_same_database(const char *url_a, const char *url_b, bool *same);
 /* Closes and frees the connection (NULL: nothing); an open transaction is dropped by the server. */
 void db_close(Db *db);
 /* "SQLite", "PostgreSQL" or "MariaDB"; static. */

@@ -23,6 +23,12 @@ typedef struct DbOps {
 	/* Size of the backend's connection struct, whose first member is a Db; db_open zeroes it. */
 	size_t db_size;
 	bool (*connect)(Db *db, const DbUrl *url, DbOpenMode mode);
+	/*
+	 * Which database url names, as text (owned by the caller) that is equal
+	 * for two URLs of the same database: the server (host, port or socket,
+	 * defaults filled in) and the database name, or the file.
+	 */
+	char *(*identity)(const DbUrl *url);
 	/* Frees the backend struct too. */
 	void (*close)(Db *db);
 	bool (*exec)(Db *db, const char *sql);

@@ -87,6 +87,8 @@ static bool my_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 	}
 	/* ~/.my.cnf [client] fills what the URL leaves out (password, socket, ...) */
 	mysql_optionsv(m->conn, MYSQL_READ_DEFAULT_GROUP, "client");
+	if (url->defaults_file) /* Django's OPTIONS read_default_file */
+		mysql_optionsv(m->conn, MYSQL_READ_DEFAULT_FILE, url->defaults_file);
 	mysql_optionsv(m->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	unsigned int local_infile = mode == DB_OPEN_WRITE;
 	mysql_optionsv(m->conn, MYSQL_OPT_LOCAL_INFILE, &local_infile);
@@ -117,6 +119,18 @@ static bool my_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 		mysql_set_local_infile_handler(m->conn, infile_init, infile_read, infile_end, infile_error, m);
 	log_debug("MariaDB: bulk loads with %s", m->load_data ? "LOAD DATA LOCAL INFILE" : "multi-row INSERT");
 	return ok;
+}
+
+/* As the client library connects: no host or "localhost" is the socket (its port unused), else host and port. */
+static char *my_identity(const DbUrl *url)
+{
+	StrBuf sb = STRBUF_INIT;
+	if (!url->host || !strcmp(url->host, "localhost"))
+		sb_printf(&sb, "socket %s", url->socket ? url->socket : "(default)");
+	else
+		sb_printf(&sb, "host %s port %u", url->host, url->port ? url->port : 3306);
+	sb_printf(&sb, " database %s", url->database);
+	return sb_steal(&sb);
 }
 
 static void my_close(Db *db)
@@ -650,6 +664,7 @@ const DbOps db_mysql_ops = {
 	.engine_name = "MariaDB",
 	.db_size = sizeof(MysqlDb),
 	.connect = my_connect,
+	.identity = my_identity,
 	.close = my_close,
 	.exec = my_exec,
 	.query = my_query,

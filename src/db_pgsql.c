@@ -828,10 +828,34 @@ static void pg_load_abort(DbLoader *loader)
 	pg_load_free(l);
 }
 
+/* A conninfo keyword's value, else libpq's environment variable for it, else "". */
+static const char *pg_param(PQconninfoOption *options, const char *keyword, const char *env)
+{
+	for (PQconninfoOption *o = options; o && o->keyword; o++)
+		if (!strcmp(o->keyword, keyword) && o->val && *o->val)
+			return o->val;
+	const char *value = getenv(env);
+	return value ? value : "";
+}
+
+/* host (empty: the default socket directory), port and dbname, with libpq's defaults (dbname: the user). */
+static char *pg_identity(const DbUrl *url)
+{
+	PQconninfoOption *options = PQconninfoParse(url->conninfo, NULL);
+	const char *port = pg_param(options, "port", "PGPORT");
+	const char *dbname = pg_param(options, "dbname", "PGDATABASE");
+	StrBuf sb = STRBUF_INIT;
+	sb_printf(&sb, "host %s port %s database %s", pg_param(options, "host", "PGHOST"), *port ? port : "5432",
+	          *dbname ? dbname : pg_param(options, "user", "PGUSER"));
+	PQconninfoFree(options);
+	return sb_steal(&sb);
+}
+
 const DbOps db_pgsql_ops = {
 	.engine_name = "PostgreSQL",
 	.db_size = sizeof(PgDb),
 	.connect = pg_connect,
+	.identity = pg_identity,
 	.close = pg_close,
 	.exec = pg_exec,
 	.query = pg_query,

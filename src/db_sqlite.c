@@ -363,11 +363,31 @@ static bool sqlite_load_end(DbLoader *loader)
 	return true;
 }
 
+/* The file, links resolved; its directory's when the file does not exist yet (before --createDB). */
+static char *sqlite_identity(const DbUrl *url)
+{
+	char *real = realpath(url->path, NULL);
+	if (real)
+		return real;
+	const char *slash = strrchr(url->path, '/');
+	char *dir = slash ? xstrndup(url->path, (size_t)(slash - url->path + (slash == url->path))) : xstrdup(".");
+	char *real_dir = realpath(dir, NULL);
+	StrBuf sb = STRBUF_INIT;
+	if (real_dir)
+		sb_printf(&sb, "%s/%s", real_dir, slash ? slash + 1 : url->path);
+	else
+		sb_puts(&sb, url->path);
+	free(dir);
+	free(real_dir);
+	return sb_steal(&sb);
+}
+
 const DbOps db_sqlite_ops = {
 	.stores_as_loaded = true,
 	.engine_name = "SQLite",
 	.db_size = sizeof(SqliteDb),
 	.connect = sqlite_connect,
+	.identity = sqlite_identity,
 	.close = sqlite_close,
 	.exec = sqlite_exec,
 	.query = sqlite_query,

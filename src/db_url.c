@@ -222,13 +222,17 @@ static bool parse_mysql(const char *rest, DbUrl *url)
 	for (const char *q = query ? query + 1 : ""; *q;) {
 		const char *amp = strchr(q, '&');
 		size_t n = amp ? (size_t)(amp - q) : strlen(q);
-		if (!starts_with(q, "socket=") || n <= 7) {
-			log_error("unknown parameter '%.*s' in connection URL %s (known: socket=PATH)", (int)n, q,
-			          url->redacted);
+		bool socket = starts_with(q, "socket=") && n > 7;
+		bool defaults = starts_with(q, "read_default_file=") && n > 18;
+		if (!socket && !defaults) {
+			log_error("unknown parameter '%.*s' in connection URL %s (known: socket=PATH, read_default_file=PATH)",
+			          (int)n, q, url->redacted);
 			return false;
 		}
-		free(url->socket);
-		if (!percent_decode(q + 7, n - 7, "socket path", &url->socket))
+		char **part = socket ? &url->socket : &url->defaults_file;
+		size_t skip = socket ? 7 : 18;
+		free(*part);
+		if (!percent_decode(q + skip, n - skip, socket ? "socket path" : "option file path", part))
 			return false;
 		q += n + (amp ? 1 : 0);
 	}
@@ -313,6 +317,7 @@ void db_url_free(DbUrl *url)
 	free(url->host);
 	free(url->database);
 	free(url->socket);
+	free(url->defaults_file);
 	free(url->redacted);
 	memset(url, 0, sizeof(*url));
 }

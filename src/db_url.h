@@ -22,6 +22,7 @@ typedef struct DbUrl {
 	unsigned port;
 	char *database;
 	char *socket;
+	char *defaults_file; /* ?read_default_file=PATH: an option file read instead of the default ones */
 	char *redacted; /* the URL with any password replaced, safe for messages */
 } DbUrl;
 

@@ -35,6 +35,13 @@ char *xstrndup(const char *s, size_t n)
 
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 
+void xfree_secret(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 void *xgrow(void *items, size_t count, size_t *cap, size_t size)
 {
 	if (count < *cap)

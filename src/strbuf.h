@@ -45,6 +45,8 @@ void *xmalloc(size_t size);
 void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Frees a string that holds a secret (a password, a connection string), overwritten first; NULL is fine. */
+void xfree_secret(char *s);
 /*
  * Makes room for one more item in an array of *cap items of size bytes,
  * doubling (a growth by one item is quadratic where realloc copies).

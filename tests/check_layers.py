@@ -34,7 +34,7 @@ ONLY_FROM = {
     "mysql.h": r"db_mysql\.c",
     "sqlite3.h": r"db_sqlite\.c",
     "yajl/yajl_parse.h": r"json_reader\.c",
-    "yajl/yajl_tree.h": r"(values|reject_log)\.c",
+    "yajl/yajl_tree.h": r"(values|reject_log|pod_settings)\.c",
     "import_table.h": r"import(_\w+)?\.[ch]",
 }
 

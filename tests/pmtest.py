@@ -78,6 +78,11 @@ def verify_import(args, res, env):
         return
     path = _option(args, "-i", "--input")
     url = _option(args, "--db") or (env or {}).get("PODMIGRATE_DB") or os.environ.get("PODMIGRATE_DB")
+    pod_dir = _option(args, "--pod-dir")
+    if pod_dir:  # an install of tests/podinstall.py: its database and upstream's file
+        import podinstall
+        url = url or podinstall.database_of(pod_dir)
+        path = path or podinstall.export_file(pod_dir)
     if not path or path == "-" or not url:
         return
     extra = ["--force"] if "--force" in args else []

@@ -64,6 +64,22 @@ def export(engine):
 
 
 @test
+def export_by_pod_dir():
+    """The settings read through the install's Python (not under valgrind: it is not traced), the
+    answer parsed and the connection string built and wiped by podmigrate."""
+    import podinstall
+    engine = SqliteEngine()
+    url = engine.create("pm_vg_poddir")
+    engine.load_generated(url, "edge", None, ["--portable"])
+    root = os.path.join(WORK, "vg-poddir")
+    podv3 = podinstall.make_install(os.path.join(root, "podv3"), url)
+    res = memcheck("export", "--pod-dir", podv3)
+    check_eq(res.returncode, 0, "export --pod-dir exit status: " + res.stderr[-2000:])
+    check("read by Django" in res.stderr, "not read by Django: " + res.stderr[-2000:])
+    check_eq(load_json(podinstall.export_file(podv3)), load_json(edge_export(engine)), "the export of --pod-dir")
+
+
+@test
 def import_into_a_fresh_v4(engine):
     url = engine.create("pm_vg_import", version=V4)
     res = memcheck("import", "--db", url, "-i", edge_export(engine))

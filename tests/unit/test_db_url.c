@@ -1,5 +1,6 @@
 #include "unit.h"
 
+#include "db.h"
 #include "db_url.h"
 
 void test_db_url(void)
@@ -15,6 +16,29 @@ void test_db_url(void)
 	CHECK_STR(u.socket, "/run/m.sock");
 	CHECK(strstr(u.redacted, "cret") == NULL);
 	db_url_free(&u);
+
+	/* Django's OPTIONS read_default_file, as pod_settings.c passes it */
+	CHECK(db_url_parse("mysql://pod@localhost/pod?socket=%2Frun%2Fm.sock&read_default_file=%2Fetc%2Fpod.cnf", &u));
+	CHECK_STR(u.socket, "/run/m.sock");
+	CHECK_STR(u.defaults_file, "/etc/pod.cnf");
+	db_url_free(&u);
+	CHECK(!db_url_parse("mysql://pod@localhost/pod?read_default_file=", &u));
+	db_url_free(&u);
+
+	/* --createDB's check: the same server and database whatever the spelling, user and password */
+	bool same;
+	CHECK(db_same_database("postgresql://a:x@db.example.org/pod", "host=db.example.org port=5432 dbname=pod", &same));
+	CHECK(same);
+	CHECK(db_same_database("postgresql://a@db.example.org/pod", "postgresql://a@db.example.org/pod4", &same));
+	CHECK(!same);
+	CHECK(db_same_database("mysql://u@localhost/pod", "mariadb://v:pw@localhost:3307/pod", &same));
+	CHECK(same);
+	CHECK(db_same_database("mysql://u@db1/pod", "mysql://u@db2/pod", &same));
+	CHECK(!same);
+	CHECK(db_same_database("sqlite:/nonexistent-dir/a.sqlite3", "sqlite:///nonexistent-dir/a.sqlite3", &same));
+	CHECK(same);
+	CHECK(db_same_database("sqlite:/tmp/a.sqlite3", "mysql://u@localhost/a", &same));
+	CHECK(!same);
 
 	CHECK(db_url_parse("mariadb://pod@[::1]:3306/pod", &u));
 	CHECK_STR(u.host, "::1");
