@@ -4,6 +4,7 @@
 #include "db.h"
 #include "import.h"
 #include "log.h"
+#include "pod_createdb.h"
 #include "pod_schema.h"
 #include "reject_log.h"
 #include "stop.h"
@@ -11,7 +12,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,76 +223,6 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 	return ok;
 }
 
-/*
- * --createDB: on an empty database only, runs Pod's command (its output goes
- * straight to ours) and stops with its exit status if it fails.
- */
-static bool run_create_db(const ImportOptions *opts, const StrList *tables)
-{
-	if (tables->count) {
-		log_error("--createDB needs an empty database, and this one has %zu tables (%s, ...). Drop and "
-		          "recreate it, or import without --createDB", tables->count, tables->items[0]);
-		return false;
-	}
-	if (opts->dry) {
-		log_info("Dry run: would run '%s' in %s, then import into the new schema.", opts->createdb_command,
-		         opts->pod_dir);
-		return true;
-	}
-	log_info("Running '%s' in %s ...", opts->createdb_command, opts->pod_dir);
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		log_error("cannot start '%s': %s", opts->createdb_command, strerror(errno));
-		return false;
-	}
-	if (pid == 0) {
-		if (chdir(opts->pod_dir) != 0) {
-			fprintf(stderr, "podmigrate: error: cannot enter --pod-dir %s: %s\n", opts->pod_dir, strerror(errno));
-			_exit(126);
-		}
-		execl("/bin/sh", "sh", "-c", opts->createdb_command, (char *)NULL);
-		_exit(127);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			log_error("cannot wait for '%s': %s", opts->createdb_command, strerror(errno));
-			return false;
-		}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return true;
-	if (WIFEXITED(status))
-		log_error("'%s' failed with exit status %d: nothing was imported", opts->createdb_command,
-		          WEXITSTATUS(status));
-	else
-		log_error("'%s' was killed by signal %d: nothing was imported", opts->createdb_command, WTERMSIG(status));
-	return false;
-}
-
-/* The target's tables, after --createDB made them if asked; false (logged) on failure. */
-static bool target_tables(Db *db, const ImportOptions *opts, StrList *tables)
-{
-	if (!db_list_tables(db, tables))
-		return false;
-	if (!opts->create_db)
-		return true;
-	if (!run_create_db(opts, tables))
-		return false;
-	if (opts->dry)
-		return true;
-	strlist_free(tables);
-	if (!db_list_tables(db, tables))
-		return false;
-	if (tables->count == 0) {
-		log_error("'%s' succeeded but %s still has no tables: do Pod's settings point to it?",
-		          opts->createdb_command, db_display(db));
-		return false;
-	}
-	return true;
-}
-
 /* --verify: the file read again against the committed database; false when it is not proven. */
 static bool verify_after(Db *db, const ImportOptions *opts, const char *rejects)
 {
@@ -316,7 +246,8 @@ static int import_into(Db *db, FILE *in, const ImportOptions *opts)
 {
 	StrList tables = STRLIST_INIT;
 	int exit_code = EXIT_FAILED;
-	if (target_tables(db, opts, &tables)) {
+	PodCreateDb create = {.pod_dir = opts->pod_dir, .command = opts->createdb_command, .dry = opts->dry};
+	if (pod_createdb_tables(db, opts->create_db ? &create : NULL, &tables)) {
 		if (opts->create_db && opts->dry) {
 			exit_code = EXIT_OK; /* said what it would run: nothing to import into */
 		} else {

@@ -4,6 +4,8 @@
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
+#include "pod_createdb.h"
+#include "pod_settings.h"
 #include "reject_log.h"
 #include "stop.h"
 
@@ -12,8 +14,13 @@
 #include <string.h>
 
 typedef struct MigrateOptions {
-	char *from; /* owned */
-	char *to;   /* owned */
+	char *from; /* owned: the URL, or the install read into from_settings; holds any password */
+	char *to;   /* owned, likewise */
+	PodSettings from_settings, to_settings, createdb_settings; /* read for a Pod install */
+	const char *from_python, *to_python;
+	bool create_db;
+	const char *pod_dir; /* where --createDB runs, NULL: --to's install */
+	const char *createdb_command;
 	const char *keep_file;
 	const char *rejects;
 	const char *report;
@@ -35,16 +42,27 @@ static void migrate_usage(FILE *out)
 	      "migration is not in the snapshot, and verify would report it.\n"
 	      "\n"
 	      "Options:\n"
-	      "  --from URL        the Pod v3 database (or PODMIGRATE_FROM), in --db's forms:\n"
-	      "                      mysql://USER@HOST/DB, postgresql://USER@HOST/DB (or any\n"
-	      "                      libpq URI or keyword string), sqlite:PATH\n"
-	      "  --to URL          the Pod v4 database (or PODMIGRATE_TO), made by Pod v4's\n"
-	      "                    'make createDB'\n"
+	      "  --from V3         the Pod v3 database (or PODMIGRATE_FROM): a URL in --db's\n"
+	      "                    forms (mysql://USER@HOST/DB, postgresql://USER@HOST/DB or\n"
+	      "                    any libpq URI or keyword string, sqlite:PATH), or the Pod\n"
+	      "                    v3 install's directory (the one with manage.py): then its\n"
+	      "                    settings name the database, as Django composes them\n"
+	      "  --to V4           the Pod v4 database (or PODMIGRATE_TO), made by Pod v4's\n"
+	      "                    'make createDB': a URL, or the Pod v4 install's directory\n"
+	      "  --from-python PATH, --to-python PATH  the Python that reads an install's\n"
+	      "                    settings (default: DIR/.venv, $VIRTUAL_ENV,\n"
+	      "                    $WORKON_HOME/django_pod3 or django_pod4, then django_pod,\n"
+	      "                    else python3)\n"
+	      "  --createDB        first run Pod v4's 'make createDB' in the --to install (or\n"
+	      "                    --pod-dir DIR, whose settings must name the --to database);\n"
+	      "                    the database must have no tables\n"
+	      "  --createdb-command CMD  what --createDB runs (default: make createDB)\n"
 	      "  --keep-file FILE  also write the export file on the way (the one\n"
 	      "                    'podmigrate export' writes, mode 0600)\n"
 	      "  --rejects FILE    where rows left out are written (JSON Lines, mode 0600;\n"
-	      "                    default: NAME.rejects.jsonl next to --keep-file, or\n"
-	      "                    ./podmigrate.rejects.jsonl)\n"
+	      "                    default: NAME.rejects.jsonl next to --keep-file, else\n"
+	      "                    upstream's data_from_v3_to_v4/v3_exported_tables.rejects.jsonl\n"
+	      "                    beside the --to install, else ./podmigrate.rejects.jsonl)\n"
 	      "  --dry             do the whole migration, report, then roll v4 back\n"
 	      "                    (no verify; no reject file unless --rejects names one)\n"
 	      "  --strict          abort on any row that breaks the v4 database instead of\n"
@@ -58,6 +76,9 @@ static void migrate_usage(FILE *out)
 	      "  -h, --help        show this help\n"
 	      "\n"
 	      "Examples:\n"
+	      "  cd /usr/local/django_projects\n"
+	      "  podmigrate migrate --from podv3 --to podv4 --createDB --dry\n"
+	      "  podmigrate migrate --from podv3 --to podv4 --createDB\n"
 	      "  podmigrate migrate --from mysql://pod@localhost/pod_v3 --to mysql://pod@localhost/pod_v4 --dry\n"
 	      "  podmigrate migrate --from sqlite:/srv/pod3/db.sqlite3 \\\n"
 	      "                     --to postgresql://pod@db.example.org/pod_v4 --keep-file /tmp/pod.json\n"
@@ -73,9 +94,9 @@ static bool check_paths(const MigrateOptions *opts)
 {
 	DbUrl from, to;
 	bool from_ok = db_url_parse(opts->from, &from), to_ok = db_url_parse(opts->to, &to);
-	bool ok = from_ok && to_ok;
-	if (ok && from.engine == to.engine &&
-	    (from.engine == DB_ENGINE_SQLITE ? same_file(from.path, to.path) : !strcmp(from.redacted, to.redacted))) {
+	bool ok = from_ok && to_ok, same = false;
+	ok = ok && db_same_database(opts->from, opts->to, &same);
+	if (ok && same) {
 		log_error("--from and --to are the same database (%s): v4 needs a database of its own", to.redacted);
 		ok = false;
 	}
@@ -100,6 +121,66 @@ static bool check_paths(const MigrateOptions *opts)
 	return ok;
 }
 
+/*
+ * Reads the settings of text when it names a Pod install (*is_install).
+ * False (logged, *exit_code set) when it names a folder that is no install
+ * or settings that cannot be read.
+ */
+static bool read_install(const char *text, PodInstallVersion version, const char *python, PodSettings *settings,
+                         bool *is_install, int *exit_code)
+{
+	if (!pod_install_arg(text, is_install))
+		return false;
+	if (*is_install && !pod_settings_read(text, version, python, settings)) {
+		*exit_code = EXIT_FAILED;
+		return false;
+	}
+	return true;
+}
+
+/* --from/--to: an install's settings give the URL (*url replaced); a URL stays. */
+static bool resolve_side(char **url, PodInstallVersion version, const char *python, PodSettings *settings,
+                         int *exit_code)
+{
+	bool is_install;
+	if (!read_install(*url, version, python, settings, &is_install, exit_code))
+		return false;
+	if (is_install) {
+		free(*url); /* a path: no secret */
+		*url = xstrdup(settings->db_url);
+	}
+	return true;
+}
+
+/* --createDB: where it runs, and proof that it makes the schema of the --to database. */
+static bool check_create_db(MigrateOptions *opts, int *exit_code)
+{
+	if (!opts->pod_dir) {
+		opts->pod_dir = opts->to_settings.dir;
+		if (!opts->pod_dir)
+			log_error("--createDB runs Pod v4's 'make createDB': give --to as the Pod v4 install's directory, "
+			          "or --pod-dir DIR");
+		return opts->pod_dir != NULL;
+	}
+	bool is_install, same;
+	if (!read_install(opts->pod_dir, POD_INSTALL_V4, opts->to_python, &opts->createdb_settings, &is_install,
+	                  exit_code))
+		return false;
+	if (!is_install) {
+		log_error("--pod-dir %s is not a directory", opts->pod_dir);
+		return false;
+	}
+	if (!db_same_database(opts->to, opts->createdb_settings.db_url, &same))
+		return false;
+	if (!same) {
+		char *to = db_url_redact(opts->to);
+		log_error("--createDB would create the schema in %s (the settings of --pod-dir %s) but --to names %s",
+		          opts->createdb_settings.db_redacted, opts->pod_dir, to);
+		free(to);
+	}
+	return same;
+}
+
 static bool parse_migrate_options(int argc, char **argv, MigrateOptions *opts, int *exit_code)
 {
 	static const struct option long_options[] = {
@@ -110,9 +191,13 @@ static bool parse_migrate_options(int argc, char **argv, MigrateOptions *opts, i
 		{"strict", no_argument, NULL, 's'},          {"no-verify", no_argument, NULL, 'N'},
 		{"force", no_argument, NULL, 'f'},           {"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
+		{"from-python", required_argument, NULL, 'p'}, {"to-python", required_argument, NULL, 'P'},
+		{"createDB", no_argument, NULL, 'c'},        {"createdb", no_argument, NULL, 'c'},
+		{"create-db", no_argument, NULL, 'c'},       {"pod-dir", required_argument, NULL, 'D'},
+		{"createdb-command", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
-	*opts = (MigrateOptions){.max_diffs = 10};
+	*opts = (MigrateOptions){.max_diffs = 10, .createdb_command = "make createDB"};
 	opts->from = cli_url_from_env("PODMIGRATE_FROM");
 	opts->to = cli_url_from_env("PODMIGRATE_TO");
 	optind = 1;
@@ -129,6 +214,11 @@ static bool parse_migrate_options(int argc, char **argv, MigrateOptions *opts, i
 			if (!cli_parse_count("--max-diffs", optarg, 1000000, &opts->max_diffs))
 				return false;
 			break;
+		case 'p': opts->from_python = optarg; break;
+		case 'P': opts->to_python = optarg; break;
+		case 'c': opts->create_db = true; break;
+		case 'D': opts->pod_dir = optarg; break;
+		case 'C': opts->createdb_command = optarg; break;
 		case 'n': opts->dry = true; break;
 		case 's': opts->strict = true; break;
 		case 'N': opts->no_verify = true; break;
@@ -152,7 +242,25 @@ static bool parse_migrate_options(int argc, char **argv, MigrateOptions *opts, i
 		log_error("--keep-file needs a file name (the rows go to v4, not to standard output)");
 		return false;
 	}
+	if (opts->pod_dir && !opts->create_db) {
+		log_error("--pod-dir only says where --createDB runs: give --from and --to as the installs' directories");
+		return false;
+	}
+	if (!resolve_side(&opts->from, POD_INSTALL_V3, opts->from_python, &opts->from_settings, exit_code) ||
+	    !resolve_side(&opts->to, POD_INSTALL_V4, opts->to_python, &opts->to_settings, exit_code))
+		return false;
+	if (opts->create_db && !check_create_db(opts, exit_code))
+		return false;
 	return check_paths(opts);
+}
+
+static void free_options(MigrateOptions *opts)
+{
+	xfree_secret(opts->from);
+	xfree_secret(opts->to);
+	pod_settings_free(&opts->from_settings);
+	pod_settings_free(&opts->to_settings);
+	pod_settings_free(&opts->createdb_settings);
 }
 
 static int exit_status(MigrateOutcome outcome)
@@ -169,9 +277,18 @@ static int exit_status(MigrateOutcome outcome)
 static MigrateOutcome migrate_between(Db *v3, Db *v4, const MigrateOptions *opts)
 {
 	StrList tables = STRLIST_INIT;
-	if (!db_list_tables(v4, &tables))
+	PodCreateDb create = {.pod_dir = opts->pod_dir, .command = opts->createdb_command, .dry = opts->dry};
+	if (!pod_createdb_tables(v4, opts->create_db ? &create : NULL, &tables)) {
+		strlist_free(&tables);
 		return MIGRATE_FAILED;
-	char *rejects = opts->rejects ? xstrdup(opts->rejects) : reject_log_default_path(opts->keep_file ? opts->keep_file : "-");
+	}
+	if (opts->create_db && opts->dry) { /* said what it would run: nothing to migrate into */
+		strlist_free(&tables);
+		return MIGRATE_DONE;
+	}
+	/* beside the file, as import's: the kept one, or where import --pod-dir would read it */
+	const char *beside = opts->keep_file ? opts->keep_file : opts->to_settings.export_file;
+	char *rejects = opts->rejects ? xstrdup(opts->rejects) : reject_log_default_path(beside ? beside : "-");
 	MigrateSettings settings = {
 		.keep_file = opts->keep_file,
 		.import = {
@@ -196,16 +313,13 @@ int cmd_migrate(int argc, char **argv)
 	MigrateOptions opts;
 	int exit_code;
 	if (!parse_migrate_options(argc, argv, &opts, &exit_code)) {
-		free(opts.from);
-		free(opts.to);
+		free_options(&opts);
 		return exit_code;
 	}
 	stop_install_handlers();
 	MigrateOutcome outcome = MIGRATE_FAILED;
 	Db *v3 = db_open(opts.from, DB_OPEN_READ);
 	Db *v4 = v3 ? db_open(opts.to, DB_OPEN_WRITE) : NULL;
-	free(opts.from);
-	free(opts.to);
 	if (v4) {
 		log_info("Migrating Pod v3 database %s (%s) to Pod v4 database %s (%s)%s", db_display(v3),
 		         db_engine_name(v3), db_display(v4), db_engine_name(v4),
@@ -214,5 +328,6 @@ int cmd_migrate(int argc, char **argv)
 	}
 	db_close(v3);
 	db_close(v4);
+	free_options(&opts);
 	return exit_status(outcome);
 }

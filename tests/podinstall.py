@@ -13,6 +13,7 @@ Debian's Django (python3-django).
 """
 import os
 import subprocess
+import time
 import urllib.parse
 
 _databases = {}  # install root -> the URL it was made with (pmtest.verify_import reads it)
@@ -164,3 +165,27 @@ def database_of(root):
 def export_file(root):
     """Where upstream's commands put the file for the install at root: BASE_DIR/../../data_from_v3_to_v4/."""
     return os.path.join(os.path.dirname(os.path.abspath(root)), "data_from_v3_to_v4", "v3_exported_tables.json")
+
+
+def watch_processes(secret, stop, seen, command="export"):
+    """Scans every process's command line and environment until stop is set: the secret in one of
+    them is a leak; seen['reader'] proves that the Python child was caught while it ran, and
+    seen['podmigrate'] that podmigrate COMMAND was."""
+    needle = secret.encode()
+    while not stop.is_set():
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            for what in ("cmdline", "environ"):
+                try:
+                    with open("/proc/%s/%s" % (pid, what), "rb") as f:
+                        data = f.read()
+                except OSError:
+                    continue
+                if needle in data:
+                    seen.setdefault("leaks", []).append((pid, what, data[:200]))
+                if what == "cmdline" and b"\\036podmigrate\\036" in data:  # the reader script
+                    seen["reader"] = True
+                if what == "cmdline" and (b"podmigrate\x00" + command.encode()) in data:
+                    seen["podmigrate"] = True
+        time.sleep(0.005)

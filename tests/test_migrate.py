@@ -6,11 +6,14 @@ usage errors are caught before connecting."""
 import os
 import signal
 import sqlite3
+import threading
+
+import podinstall
 
 from dbstate import check_state, db_state
 from faults import (check_one_line_error, check_status, fresh_dir, listing, read_bytes,
                     run_with_connection_killed, start_streaming)
-from pmtest import (V4, WORK, check, check_eq, edge_source, engines, podmigrate, run, test)
+from pmtest import (V4, WORK, check, check_eq, edge_source, engines, podmigrate, run, schema_loader_command, test)
 
 CONNECTION_LOST = ("lost", "gone away", "terminat", "closed", "connection")
 
@@ -217,6 +220,129 @@ def the_threadsanitizer_build_migrates_with_no_race(engine):
     marks = [m for m in SANITIZER_MARKS if m in res.stderr]
     check(not marks and res.returncode == 0, "ThreadSanitizer build, migrate: exit %d\n%s" % (
         res.returncode, res.stderr[-5000:]))
+
+
+def installs(name, v3_url, v4_url, **v4_kwargs):
+    """Upstream's layout: ROOT/podv3 and ROOT/podv4, each with its settings and a .venv."""
+    root = fresh_dir("installs-" + name)
+    podv3 = podinstall.make_install(os.path.join(root, "podv3"), v3_url, version="v3")
+    podv4 = podinstall.make_install(os.path.join(root, "podv4"), v4_url, version="v4", **v4_kwargs)
+    return root, podv3, podv4
+
+
+@test
+def migrate_between_two_pod_installs_reads_their_settings(engine):
+    """--from podv3 --to podv4, Pod installs read by their own Python and Django (NAME computed
+    across settings files, so only Django's composition finds the database): the same v4 as
+    export then import; nothing written beside the installs (no file in between) but the reject
+    file, where import --pod-dir would write it."""
+    v3, export = edge_source(engine)
+    v4 = engine.create("pm_mg_inst", version=V4)
+    root, podv3, podv4 = installs("settings-" + engine.name, v3, v4)
+    res = podmigrate("migrate", "--from", podv3, "--to", podv4)
+    check_status(res.returncode, (0, 3), "migrate --from DIR --to DIR", res.stderr)
+    for install in (podv3, podv4):
+        check("Pod settings of %s read by Django " % install in res.stderr, res.stderr[-3000:])
+    check("v4 holds everything" in res.stderr, res.stderr[-1500:])
+    upstream = os.path.join(root, "data_from_v3_to_v4")
+    check_eq(sorted(os.listdir(root)), ["podv3", "podv4"] + (["data_from_v3_to_v4"] if res.returncode == 3 else []),
+             "files beside the installs")
+    if res.returncode == 3:
+        check_eq(os.listdir(upstream), ["v3_exported_tables.rejects.jsonl"], "upstream's folder")
+        check(os.path.join(upstream, "v3_exported_tables.rejects.jsonl") in res.stderr, res.stderr[-1000:])
+    two_step = engine.create("pm_mg_inst2", version=V4)
+    check_status(podmigrate("import", "--db", two_step, "-i", export, "-q").returncode, (0, 3), "import", "")
+    check_state(db_state(engine, two_step), db_state(engine, v4), "migrate of the installs against export + import")
+
+
+@test
+def create_db_runs_in_the_v4_install_on_the_database_of_its_settings():
+    """--createDB with --to DIR: Pod's command runs in DIR (a stand-in loading the v4 schema,
+    as make createDB would) and the rows go to the database of DIR's settings. With --to URL it
+    needs --pod-dir, whose settings must name that database; with --dry it only says what it
+    would run."""
+    e = by_name()["sqlite"]
+    v3, _ = edge_source(e)
+    v4_path = os.path.join(WORK, "pm_mg_cdb.sqlite3")
+    if os.path.exists(v4_path):
+        os.unlink(v4_path)
+    open(v4_path, "w").close()  # the database exists, empty: createDB makes its tables
+    root, podv3, podv4 = installs("createdb", v3, "sqlite:" + v4_path)
+    loader = schema_loader_command(e, "sqlite:" + v4_path)
+    res = podmigrate("migrate", "--from", podv3, "--to", podv4, "--createDB", "--dry", "--createdb-command", loader)
+    check_status(res.returncode, 0, "migrate --createDB --dry", res.stderr)
+    check("would run" in res.stderr and os.path.getsize(v4_path) == 0, res.stderr[-1500:])
+    other = os.path.join(WORK, "pm_mg_cdb_other.sqlite3")
+    for args, says in [(["--to", "sqlite:" + v4_path], "--pod-dir"),
+                       (["--to", "sqlite:" + other, "--pod-dir", podv4], "--to names"),
+                       (["--to", podv4, "--pod-dir", os.path.join(root, "nowhere")], "not a directory")]:
+        res = podmigrate("migrate", "--from", podv3, *args, "--createDB", "--createdb-command", loader)
+        check_status(res.returncode, 2, "migrate --createDB %r" % args, res.stderr)
+        check(says in res.stderr, "%r: %s" % (args, res.stderr[-1500:]))
+        check(os.path.getsize(v4_path) == 0 and not os.path.exists(other), "a database was written")
+    res = podmigrate("migrate", "--from", podv3, "--to", podv4, "--createDB", "--createdb-command", loader + " && pwd",
+                     "--rejects", os.path.join(WORK, "cdb.rejects"))
+    check_status(res.returncode, (0, 3), "migrate --createDB", res.stderr)
+    check(podv4 in res.stdout, "createDB did not run in the install: " + res.stdout)
+    check("v4 holds everything" in res.stderr, res.stderr[-1500:])
+
+
+@test
+def a_password_from_the_settings_reaches_only_the_servers(engine):
+    """Both installs' settings hold a password full of URL and quoting characters: migrate
+    connects to both, and neither the messages nor any process's command line or environment
+    (podmigrate's, the Python children's) ever holds it."""
+    if engine.name == "sqlite":
+        return
+    secret = "m!gr@te:p/w'\\%40 \"q"
+    user = "pm_mg_secret"
+    if engine.name == "mariadb":
+        esc = secret.replace("\\", "\\\\").replace("'", "\\'")
+        engine.run_sql(engine.url("mysql"), "DROP USER IF EXISTS '%s'@'%%'; CREATE USER '%s'@'%%' IDENTIFIED BY "
+                       "'%s'; GRANT ALL PRIVILEGES ON *.* TO '%s'@'%%';" % (user, user, esc, user))
+    else:
+        engine.run_sql(engine.url("postgres"), "DROP ROLE IF EXISTS %s; CREATE ROLE %s SUPERUSER LOGIN PASSWORD '%s';"
+                       % (user, user, secret.replace("'", "''")))
+    v3, _ = edge_source(engine)
+    v4 = engine.create("pm_mg_secret", version=V4)
+    as_user = lambda url: dict(podinstall.parts_from_url(url), USER=user, PASSWORD=secret)  # noqa: E731
+    root, podv3, podv4 = installs("secret-" + engine.name, as_user(v3), as_user(v4))
+    with open(os.path.join(podv3, "pod", "custom", "settings_local.py"), "a") as f:
+        f.write("import time\ntime.sleep(1.0)\n")  # long enough for the scan to see the Python child
+    stop, seen = threading.Event(), {}
+    watcher = threading.Thread(target=podinstall.watch_processes, args=(secret, stop, seen, "migrate"))
+    watcher.start()
+    try:
+        res = podmigrate("migrate", "--from", podv3, "--to", podv4, "-v",
+                         "--rejects", os.path.join(WORK, "secret.rejects"))
+    finally:
+        stop.set()
+        watcher.join()
+    check_status(res.returncode, (0, 3), "migrate with the special password", res.stderr)
+    check(seen.get("reader") and seen.get("podmigrate"), "the scan saw neither podmigrate nor its Python: %r"
+          % sorted(seen))
+    check(not seen.get("leaks"), "the password in a command line or environment: %r" % seen.get("leaks"))
+    for form in (secret, "m!gr@te", "p/w'", "gr%40te"):
+        check(form not in res.stderr + res.stdout, "the password (%r) in a message" % form)
+
+
+@test
+def an_argument_that_is_no_pod_install_or_broken_settings_are_refused():
+    e = by_name()["sqlite"]
+    v3, _ = edge_source(e)
+    v4 = e.create("pm_mg_badinst", version=V4)
+    plain = fresh_dir("not-an-install")
+    res = podmigrate("migrate", "--from", plain, "--to", v4)
+    check_status(res.returncode, 2, "migrate --from a folder without manage.py", res.stderr)
+    check("manage.py" in res.stderr, res.stderr[-1000:])
+    root, podv3, podv4 = installs("broken", v3, v4)
+    with open(os.path.join(podv4, "pod", "custom", "settings_local.py"), "a") as f:
+        f.write("\nDATABASES = {\n")
+    before = db_state(e, v4)
+    res = podmigrate("migrate", "--from", podv3, "--to", podv4)
+    check_status(res.returncode, 1, "migrate --to an install with a syntax error", res.stderr)
+    check("settings_local.py" in res.stderr and "line" in res.stderr, res.stderr[-1500:])
+    check_state(before, db_state(e, v4), "v4 after refused settings")
 
 
 @test

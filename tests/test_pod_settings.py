@@ -92,29 +92,6 @@ def db_and_file_options_win_over_pod_dir():
     check(os.path.isfile(podinstall.export_file(podv3)), "upstream's file with PODMIGRATE_DB")
 
 
-def watch_processes(secret, stop, seen):
-    """Scans every process's command line and environment until stop is set: the secret in one of
-    them is a leak; seen['reader'] proves that the Python child was caught while it ran."""
-    needle = secret.encode()
-    while not stop.is_set():
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit() or int(pid) == os.getpid():
-                continue
-            for what in ("cmdline", "environ"):
-                try:
-                    with open("/proc/%s/%s" % (pid, what), "rb") as f:
-                        data = f.read()
-                except OSError:
-                    continue
-                if needle in data:
-                    seen.setdefault("leaks", []).append((pid, what, data[:200]))
-                if what == "cmdline" and b"\\036podmigrate\\036" in data:  # the reader script
-                    seen["reader"] = True
-                if what == "cmdline" and b"podmigrate\x00export" in data:
-                    seen["podmigrate"] = True
-        time.sleep(0.005)
-
-
 @test
 def password_with_special_characters_reaches_only_the_server(engine):
     if engine.name == "sqlite":
@@ -136,7 +113,7 @@ def password_with_special_characters_reaches_only_the_server(engine):
     with open(os.path.join(podv3, "pod", "custom", "settings_local.py"), "a") as f:
         f.write("import time\ntime.sleep(1.0)\n")
     stop, seen = threading.Event(), {}
-    watcher = threading.Thread(target=watch_processes, args=(SPECIAL_PASSWORD, stop, seen))
+    watcher = threading.Thread(target=podinstall.watch_processes, args=(SPECIAL_PASSWORD, stop, seen))
     watcher.start()
     try:
         res = podmigrate("export", "--pod-dir", podv3, "-v")
