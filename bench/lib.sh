@@ -39,6 +39,17 @@ common_option() {
     esac
 }
 
+# For a script with only the common options: parses "$@", checks them.
+common_options_only() {
+    while (($#)); do
+        common_option "$@"
+        if ((SHIFT)); then shift "$SHIFT"; continue; fi
+        echo "bench: unknown argument: $1" >&2
+        usage
+    done
+    check_common_options
+}
+
 # Checks the common options; sets ENGINE_LIST; makes WORK.
 check_common_options() {
     IFS=, read -r -a ENGINE_LIST <<<"$ENGINES"

@@ -41,13 +41,7 @@ WORK=$ROOT/bench/work # git-ignored
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 
-while (($#)); do
-    common_option "$@"
-    if ((SHIFT)); then shift "$SHIFT"; continue; fi
-    echo "bench: unknown argument: $1" >&2
-    usage
-done
-check_common_options
+common_options_only "$@"
 build_pm
 start_servers
 

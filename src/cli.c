@@ -40,25 +40,46 @@ char *cli_db_url_from_env(void)
 	return cli_url_from_env("PODMIGRATE_DB");
 }
 
+bool cli_read_install(const char *text, const char *option, PodInstallVersion version, const char *python,
+                      PodSettings *settings, bool *is_install, int *exit_code)
+{
+	*exit_code = EXIT_USAGE;
+	if (!pod_install_arg(text, is_install))
+		return false;
+	if (!*is_install && option) {
+		log_error("%s %s is not a directory", option, text);
+		return false;
+	}
+	if (*is_install && !pod_settings_read(text, version, python, settings)) {
+		*exit_code = EXIT_FAILED;
+		return false;
+	}
+	return true;
+}
+
 bool cli_use_pod_settings(const char *pod_dir, PodInstallVersion version, const char *python, PodSettings *settings,
                           char **db_url, const char **file, bool file_given, int *exit_code)
 {
 	bool is_install;
-	*exit_code = EXIT_USAGE;
-	if (!pod_install_arg(pod_dir, &is_install))
+	if (!cli_read_install(pod_dir, "--pod-dir", version, python, settings, &is_install, exit_code))
 		return false;
-	if (!is_install) {
-		log_error("--pod-dir %s is not a directory", pod_dir);
-		return false;
-	}
-	*exit_code = EXIT_FAILED;
-	if (!pod_settings_read(pod_dir, version, python, settings))
-		return false;
-	*exit_code = EXIT_USAGE;
 	if (!*db_url)
 		*db_url = xstrdup(settings->db_url);
 	if (!file_given)
 		*file = settings->export_file;
+	return true;
+}
+
+bool cli_resolve_install(char **url, PodInstallVersion version, const char *python, PodSettings *settings,
+                         int *exit_code)
+{
+	bool is_install;
+	if (!cli_read_install(*url, NULL, version, python, settings, &is_install, exit_code))
+		return false;
+	if (is_install) {
+		free(*url); /* a path: no secret */
+		*url = xstrdup(settings->db_url);
+	}
 	return true;
 }
 

@@ -47,6 +47,18 @@ bool cli_parse_count(const char *option, const char *text, int max, int *value);
 bool cli_use_pod_settings(const char *pod_dir, PodInstallVersion version, const char *python, PodSettings *settings,
                           char **db_url, const char **file, bool file_given, int *exit_code);
 
+/*
+ * Reads the settings of text when it names a Pod install (*is_install);
+ * with option (its name, for the message), text must be one. False (logged,
+ * *exit_code EXIT_USAGE, or EXIT_FAILED when the settings cannot be read)
+ * when it names a folder that is no install.
+ */
+bool cli_read_install(const char *text, const char *option, PodInstallVersion version, const char *python,
+                      PodSettings *settings, bool *is_install, int *exit_code);
+/* migrate's and verify's --from/--to: an install's settings give the URL (*url, owned, replaced); a URL stays. */
+bool cli_resolve_install(char **url, PodInstallVersion version, const char *python, PodSettings *settings,
+                         int *exit_code);
+
 /* --- end of --pod-dir --- */
 
 int cmd_export(int argc, char **argv);

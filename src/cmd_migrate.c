@@ -121,37 +121,6 @@ static bool check_paths(const MigrateOptions *opts)
 	return ok;
 }
 
-/*
- * Reads the settings of text when it names a Pod install (*is_install).
- * False (logged, *exit_code set) when it names a folder that is no install
- * or settings that cannot be read.
- */
-static bool read_install(const char *text, PodInstallVersion version, const char *python, PodSettings *settings,
-                         bool *is_install, int *exit_code)
-{
-	if (!pod_install_arg(text, is_install))
-		return false;
-	if (*is_install && !pod_settings_read(text, version, python, settings)) {
-		*exit_code = EXIT_FAILED;
-		return false;
-	}
-	return true;
-}
-
-/* --from/--to: an install's settings give the URL (*url replaced); a URL stays. */
-static bool resolve_side(char **url, PodInstallVersion version, const char *python, PodSettings *settings,
-                         int *exit_code)
-{
-	bool is_install;
-	if (!read_install(*url, version, python, settings, &is_install, exit_code))
-		return false;
-	if (is_install) {
-		free(*url); /* a path: no secret */
-		*url = xstrdup(settings->db_url);
-	}
-	return true;
-}
-
 /* --createDB: where it runs, and proof that it makes the schema of the --to database. */
 static bool check_create_db(MigrateOptions *opts, int *exit_code)
 {
@@ -163,13 +132,9 @@ static bool check_create_db(MigrateOptions *opts, int *exit_code)
 		return opts->pod_dir != NULL;
 	}
 	bool is_install, same;
-	if (!read_install(opts->pod_dir, POD_INSTALL_V4, opts->to_python, &opts->createdb_settings, &is_install,
-	                  exit_code))
+	if (!cli_read_install(opts->pod_dir, "--pod-dir", POD_INSTALL_V4, opts->to_python, &opts->createdb_settings,
+	                      &is_install, exit_code))
 		return false;
-	if (!is_install) {
-		log_error("--pod-dir %s is not a directory", opts->pod_dir);
-		return false;
-	}
 	if (!db_same_database(opts->to, opts->createdb_settings.db_url, &same))
 		return false;
 	if (!same) {
@@ -205,8 +170,8 @@ static bool parse_migrate_options(int argc, char **argv, MigrateOptions *opts, i
 	*exit_code = EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, "vqh", long_options, NULL)) != -1) {
 		switch (c) {
-		case 'F': free(opts->from); opts->from = cli_take_db_url(optarg); break;
-		case 'T': free(opts->to); opts->to = cli_take_db_url(optarg); break;
+		case 'F': xfree_secret(opts->from); opts->from = cli_take_db_url(optarg); break;
+		case 'T': xfree_secret(opts->to); opts->to = cli_take_db_url(optarg); break;
 		case 'k': opts->keep_file = optarg; break;
 		case 'r': opts->rejects = optarg; break;
 		case 'R': opts->report = optarg; break;
@@ -246,8 +211,8 @@ static bool parse_migrate_options(int argc, char **argv, MigrateOptions *opts, i
 		log_error("--pod-dir only says where --createDB runs: give --from and --to as the installs' directories");
 		return false;
 	}
-	if (!resolve_side(&opts->from, POD_INSTALL_V3, opts->from_python, &opts->from_settings, exit_code) ||
-	    !resolve_side(&opts->to, POD_INSTALL_V4, opts->to_python, &opts->to_settings, exit_code))
+	if (!cli_resolve_install(&opts->from, POD_INSTALL_V3, opts->from_python, &opts->from_settings, exit_code) ||
+	    !cli_resolve_install(&opts->to, POD_INSTALL_V4, opts->to_python, &opts->to_settings, exit_code))
 		return false;
 	if (opts->create_db && !check_create_db(opts, exit_code))
 		return false;

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "db.h"
 #include "log.h"
+#include "pod_settings.h"
 #include "stop.h"
 #include "verify.h"
 
@@ -11,8 +12,10 @@
 #include <string.h>
 
 typedef struct CmdVerifyOptions {
-	char *from; /* owned */
-	char *to;   /* owned */
+	char *from; /* owned: the URL, or the install's, read into from_settings; holds any password */
+	char *to;   /* owned, likewise */
+	PodSettings from_settings, to_settings;
+	const char *from_python, *to_python;
 	const char *file;
 	VerifyOptions verify;
 } CmdVerifyOptions;
@@ -40,11 +43,15 @@ static void verify_usage(FILE *out)
 	      "configuration keys, pages and playlists.\n"
 	      "\n"
 	      "Options:\n"
-	      "  --from URL        the Pod v3 database (or PODMIGRATE_FROM), in --db's forms:\n"
+	      "  --from V3         the Pod v3 database (or PODMIGRATE_FROM), in --db's forms:\n"
 	      "                      mysql://USER@HOST/DB, postgresql://USER@HOST/DB (or any\n"
 	      "                      libpq URI or keyword string), sqlite:PATH\n"
+	      "                    or the Pod v3 install's directory, whose settings name it\n"
 	      "  --file FILE       instead of --from: the export file the import read\n"
-	      "  --to URL          the Pod v4 database (or PODMIGRATE_TO, or PODMIGRATE_DB)\n"
+	      "  --to V4           the Pod v4 database (or PODMIGRATE_TO, or PODMIGRATE_DB),\n"
+	      "                    or the Pod v4 install's directory\n"
+	      "  --from-python PATH, --to-python PATH  the Python that reads an install's\n"
+	      "                    settings (as for migrate)\n"
 	      "  --rejects FILE    the import's reject file: every row it lists must be one\n"
 	      "                    that v3 leaves without a valid reference, and the reverse.\n"
 	      "                    With --file, the rows it lists are those the import left\n"
@@ -98,6 +105,7 @@ static bool parse_verify_options(int argc, char **argv, CmdVerifyOptions *opts, 
 		{"report", required_argument, NULL, 'R'},  {"max-diffs", required_argument, NULL, 'm'},
 		{"force", no_argument, NULL, 'f'},         {"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
+		{"from-python", required_argument, NULL, 'p'}, {"to-python", required_argument, NULL, 'P'},
 		{NULL, 0, NULL, 0},
 	};
 	*opts = (CmdVerifyOptions){.verify = {.max_diffs = 10}};
@@ -110,8 +118,8 @@ static bool parse_verify_options(int argc, char **argv, CmdVerifyOptions *opts, 
 	*exit_code = EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, "vqh", long_options, NULL)) != -1) {
 		switch (c) {
-		case 'F': free(opts->from); opts->from = cli_take_db_url(optarg); break;
-		case 'T': free(opts->to); opts->to = cli_take_db_url(optarg); break;
+		case 'F': xfree_secret(opts->from); opts->from = cli_take_db_url(optarg); break;
+		case 'T': xfree_secret(opts->to); opts->to = cli_take_db_url(optarg); break;
 		case 'i': opts->file = optarg; break;
 		case 'r': opts->verify.rejects = optarg; break;
 		case 'R': opts->verify.report = optarg; break;
@@ -121,6 +129,8 @@ static bool parse_verify_options(int argc, char **argv, CmdVerifyOptions *opts, 
 			opts->verify.max_diffs = (size_t)max_diffs;
 			break;
 		case 'f': opts->verify.force = true; break;
+		case 'p': opts->from_python = optarg; break;
+		case 'P': opts->to_python = optarg; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'q': log_set_level(LOG_WARN); break; /* the differences are warnings: shown */
 		case 'h': verify_usage(stdout); *exit_code = EXIT_OK; return false;
@@ -143,6 +153,10 @@ static bool parse_verify_options(int argc, char **argv, CmdVerifyOptions *opts, 
 		log_error("--to URL (the v4 database) is required (try 'podmigrate verify --help')");
 		return false;
 	}
+	if ((opts->from && !opts->file &&
+	     !cli_resolve_install(&opts->from, POD_INSTALL_V3, opts->from_python, &opts->from_settings, exit_code)) ||
+	    !cli_resolve_install(&opts->to, POD_INSTALL_V4, opts->to_python, &opts->to_settings, exit_code))
+		return false;
 	const char *report = opts->verify.report;
 	bool ok = !report || report_path_free(report, opts->to, "the v4 database");
 	ok = ok && (!opts->file || db_url_check(opts->to));
@@ -156,6 +170,14 @@ static bool parse_verify_options(int argc, char **argv, CmdVerifyOptions *opts, 
 	return ok;
 }
 
+static void free_options(CmdVerifyOptions *opts)
+{
+	xfree_secret(opts->from);
+	xfree_secret(opts->to);
+	pod_settings_free(&opts->from_settings);
+	pod_settings_free(&opts->to_settings);
+}
+
 static int verify_exit_status(VerifyOutcome outcome)
 {
 	return outcome == VERIFY_EQUAL ? EXIT_OK : outcome == VERIFY_DIFFERENT ? EXIT_DIFFERENT : EXIT_FAILED;
@@ -166,8 +188,7 @@ int cmd_verify(int argc, char **argv)
 	CmdVerifyOptions opts;
 	int exit_code;
 	if (!parse_verify_options(argc, argv, &opts, &exit_code)) {
-		free(opts.from);
-		free(opts.to);
+		free_options(&opts);
 		return exit_code;
 	}
 	stop_install_handlers();
@@ -186,7 +207,6 @@ int cmd_verify(int argc, char **argv)
 	db_close(v4);
 	if (in && in != stdin)
 		fclose(in);
-	free(opts.from);
-	free(opts.to);
+	free_options(&opts);
 	return verify_exit_status(outcome);
 }

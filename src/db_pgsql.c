@@ -13,6 +13,11 @@ typedef struct SuspendedKey {
 	char *column, *ref_table, *ref_column;
 } SuspendedKey;
 
+/* A plain index dropped for a load, built again before commit (pg_suspend_foreign_keys). */
+typedef struct SuspendedIndex {
+	char *name, *definition;
+} SuspendedIndex;
+
 /* A sequence to move once the transaction has committed (see pg_reset_sequence). */
 typedef struct PendingSetval {
 	char *sequence;
@@ -29,7 +34,9 @@ typedef struct PgDb {
 	bool unicode_upper; /* upper() folds beyond ASCII (not the C locale) */
 	SuspendedKey *suspended;
 	size_t suspended_count, suspended_cap;
-	bool cannot_suspend; /* not the tables' owner: keep the keys */
+	SuspendedIndex *indexes;
+	size_t index_count, index_cap;
+	bool cannot_suspend; /* not the tables' owner: keep the keys and the indexes */
 } PgDb;
 
 static PGconn *conn_of(Db *db) { return ((PgDb *)db)->conn; }
@@ -117,6 +124,11 @@ static void free_suspended(PgDb *p)
 	free(p->suspended);
 	p->suspended = NULL;
 	p->suspended_count = p->suspended_cap = 0;
+	for (size_t i = 0; i < p->index_count; i++)
+		free(p->indexes[i].name), free(p->indexes[i].definition);
+	free(p->indexes);
+	p->indexes = NULL;
+	p->index_count = p->index_cap = 0;
 }
 
 static void clear_pending(PgDb *p);
@@ -358,11 +370,23 @@ static bool keep_suspended(void *ctx, const DbValue *v, size_t ncols)
 	return true;
 }
 
+static bool keep_index(void *ctx, const DbValue *v, size_t ncols)
+{
+	PgDb *p = ctx;
+	(void)ncols;
+	p->indexes = xgrow(p->indexes, p->index_count, &p->index_cap, sizeof(SuspendedIndex));
+	p->indexes[p->index_count++] = (SuspendedIndex){xstrdup(v[0].data), xstrdup(v[1].data)};
+	return true;
+}
+
 /*
  * PostgreSQL checks foreign keys row by row with triggers (on the loaded rows
  * and on the deleted ones), which costs more than the load itself. Dropped
  * in the transaction and added back before commit, each key is validated by
- * one query instead. Needs the tables' ownership: without it, keys stay.
+ * one query instead. The table's plain indexes (neither unique nor a
+ * constraint's: no error of the load is found by them) go the same way and
+ * are built once, sorted, as pg_restore does, instead of row by row. Needs
+ * the tables' ownership: without it, keys and indexes stay.
  */
 static bool pg_suspend_foreign_keys(Db *db, const char *table)
 {
@@ -380,6 +404,14 @@ static bool pg_suspend_foreign_keys(Db *db, const char *table)
 		"WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 AND to_regclass(format('%I.%I', "
 		"current_schema(), $1::text)) IN (c.conrelid, c.confrelid) ORDER BY c.conname",
 		table, keep_suspended, p);
+	size_t indexes_before = p->index_count;
+	ok = ok && pg_catalog_query(
+		db,
+		"SELECT ci.relname, pg_catalog.pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index i "
+		"JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid "
+		"WHERE i.indrelid = to_regclass(format('%I.%I', current_schema(), $1::text)) AND NOT i.indisunique "
+		"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
+		table, keep_index, p);
 	if (!ok || !pg_exec_quiet(p, "SAVEPOINT podmigrate_keys"))
 		return false;
 	StrBuf sql = STRBUF_INIT;
@@ -393,13 +425,25 @@ static bool pg_suspend_foreign_keys(Db *db, const char *table)
 		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 		PQclear(res);
 	}
+	for (size_t i = indexes_before; i < p->index_count && ok; i++) {
+		sb_reset(&sql);
+		sb_puts(&sql, "DROP INDEX ");
+		quote_ident_double(&sql, p->indexes[i].name);
+		PGresult *res = PQexec(p->conn, sql.data);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+	}
 	sb_free(&sql);
 	if (ok)
 		return pg_exec_quiet(p, "RELEASE SAVEPOINT podmigrate_keys");
-	log_debug("PostgreSQL: cannot drop foreign keys for the load (%s): they stay", pg_error(p));
+	log_debug("PostgreSQL: cannot drop foreign keys and indexes for the load (%s): they stay", pg_error(p));
 	p->cannot_suspend = true;
 	while (p->suspended_count > before)
 		free_key(&p->suspended[--p->suspended_count]);
+	while (p->index_count > indexes_before) {
+		p->index_count--;
+		free(p->indexes[p->index_count].name), free(p->indexes[p->index_count].definition);
+	}
 	return pg_exec_quiet(p, "ROLLBACK TO SAVEPOINT podmigrate_keys");
 }
 
@@ -408,6 +452,8 @@ static bool pg_resume_foreign_keys(Db *db)
 	PgDb *p = (PgDb *)db;
 	StrBuf sql = STRBUF_INIT;
 	bool ok = true;
+	for (size_t i = 0; i < p->index_count && ok; i++)
+		ok = pg_exec_quiet(p, p->indexes[i].definition); /* pg_get_indexdef: schema-qualified */
 	for (size_t i = 0; i < p->suspended_count && ok; i++) {
 		sb_reset(&sql);
 		sb_puts(&sql, "ALTER TABLE ");

@@ -189,3 +189,14 @@ def watch_processes(secret, stop, seen, command="export"):
                 if what == "cmdline" and (b"podmigrate\x00" + command.encode()) in data:
                     seen["podmigrate"] = True
         time.sleep(0.005)
+
+
+def create_user(engine, user, password):
+    """A server user (MariaDB) or role (PostgreSQL) with every right and this password."""
+    if engine.name == "mariadb":
+        esc = password.replace("\\", "\\\\").replace("'", "\\'")
+        engine.run_sql(engine.url("mysql"), "DROP USER IF EXISTS '%s'@'%%'; CREATE USER '%s'@'%%' IDENTIFIED BY "
+                       "'%s'; GRANT ALL PRIVILEGES ON *.* TO '%s'@'%%';" % (user, user, esc, user))
+    else:
+        engine.run_sql(engine.url("postgres"), "DROP ROLE IF EXISTS %s; CREATE ROLE %s SUPERUSER LOGIN PASSWORD '%s';"
+                       % (user, user, password.replace("'", "''")))

@@ -233,7 +233,8 @@ def installs(name, v3_url, v4_url, **v4_kwargs):
 @test
 def migrate_between_two_pod_installs_reads_their_settings(engine):
     """--from podv3 --to podv4, Pod installs read by their own Python and Django (NAME computed
-    across settings files, so only Django's composition finds the database): the same v4 as
+    across settings files, so only Django's composition finds the database), then verify of
+    the two installs: the same v4 as
     export then import; nothing written beside the installs (no file in between) but the reject
     file, where import --pod-dir would write it."""
     v3, export = edge_source(engine)
@@ -253,6 +254,14 @@ def migrate_between_two_pod_installs_reads_their_settings(engine):
     two_step = engine.create("pm_mg_inst2", version=V4)
     check_status(podmigrate("import", "--db", two_step, "-i", export, "-q").returncode, (0, 3), "import", "")
     check_state(db_state(engine, two_step), db_state(engine, v4), "migrate of the installs against export + import")
+    # verify takes the installs too; a change in v4 behind its back is found through them
+    res = podmigrate("verify", "--from", podv3, "--to", podv4)
+    check_status(res.returncode, 0, "verify --from DIR --to DIR", res.stderr)
+    engine.run_sql(v4, "UPDATE video_video SET title = 'changed behind verify' WHERE id = (SELECT id FROM "
+                   "(SELECT MIN(id) AS id FROM video_video) m);")
+    res = podmigrate("verify", "--from", podv3, "--to", podv4, "-q")
+    check_status(res.returncode, 4, "verify of the installs after a change", res.stderr)
+    check("video_video" in res.stderr, res.stderr[-1500:])
 
 
 @test
@@ -296,13 +305,7 @@ def a_password_from_the_settings_reaches_only_the_servers(engine):
         return
     secret = "m!gr@te:p/w'\\%40 \"q"
     user = "pm_mg_secret"
-    if engine.name == "mariadb":
-        esc = secret.replace("\\", "\\\\").replace("'", "\\'")
-        engine.run_sql(engine.url("mysql"), "DROP USER IF EXISTS '%s'@'%%'; CREATE USER '%s'@'%%' IDENTIFIED BY "
-                       "'%s'; GRANT ALL PRIVILEGES ON *.* TO '%s'@'%%';" % (user, user, esc, user))
-    else:
-        engine.run_sql(engine.url("postgres"), "DROP ROLE IF EXISTS %s; CREATE ROLE %s SUPERUSER LOGIN PASSWORD '%s';"
-                       % (user, user, secret.replace("'", "''")))
+    podinstall.create_user(engine, user, secret)
     v3, _ = edge_source(engine)
     v4 = engine.create("pm_mg_secret", version=V4)
     as_user = lambda url: dict(podinstall.parts_from_url(url), USER=user, PASSWORD=secret)  # noqa: E731

@@ -97,13 +97,7 @@ def password_with_special_characters_reaches_only_the_server(engine):
     if engine.name == "sqlite":
         return  # no password
     user = "pm_special"
-    if engine.name == "mariadb":
-        esc = SPECIAL_PASSWORD.replace("\\", "\\\\").replace("'", "\\'")
-        engine.run_sql(engine.url("mysql"), "DROP USER IF EXISTS '%s'@'%%'; CREATE USER '%s'@'%%' IDENTIFIED BY "
-                       "'%s'; GRANT ALL PRIVILEGES ON *.* TO '%s'@'%%';" % (user, user, esc, user))
-    else:
-        engine.run_sql(engine.url("postgres"), "DROP ROLE IF EXISTS %s; CREATE ROLE %s SUPERUSER LOGIN PASSWORD '%s';"
-                       % (user, user, SPECIAL_PASSWORD.replace("'", "''")))
+    podinstall.create_user(engine, user, SPECIAL_PASSWORD)
     v3_url = v3_database(engine, "pm_ps_pw")
     parts = podinstall.parts_from_url(v3_url)
     parts.update(USER=user, PASSWORD=SPECIAL_PASSWORD)
