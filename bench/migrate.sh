@@ -141,7 +141,8 @@ report
 if ((WRITE_RESULTS)); then
     tmp=$(mktemp)
     if grep -q '<!-- bench/migrate.sh: begin -->' bench/RESULTS.md; then
-        awk -v new="$(report)" '/<!-- bench\/migrate.sh: begin -->/ {print new; skip = 1; next}
+        # ENVIRON, not -v: awk -v would turn the report's backslashes into escapes
+        NEW=$(report) awk '/<!-- bench\/migrate.sh: begin -->/ {print ENVIRON["NEW"]; skip = 1; next}
             /<!-- bench\/migrate.sh: end -->/ {skip = 0; next} !skip' bench/RESULTS.md >"$tmp"
     else
         { cat bench/RESULTS.md; echo; report; } >"$tmp"
