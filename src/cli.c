@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "db.h"
 #include "db_url.h"
 #include "log.h"
 #include "strbuf.h"
@@ -68,6 +69,20 @@ bool cli_use_pod_settings(const char *pod_dir, PodInstallVersion version, const 
 	if (!file_given)
 		*file = settings->export_file;
 	return true;
+}
+
+bool cli_createdb_target_is(const char *url, const char *option, const PodSettings *settings, const char *pod_dir)
+{
+	bool same;
+	if (!db_same_database(url, settings->db_url, &same))
+		return false;
+	if (!same) {
+		char *given = db_url_redact(url);
+		log_error("--createDB would create the schema in %s (the settings of --pod-dir %s) but %s names %s: "
+		          "they must name the same database", settings->db_redacted, pod_dir, option, given);
+		free(given);
+	}
+	return same;
 }
 
 bool cli_resolve_install(char **url, PodInstallVersion version, const char *python, PodSettings *settings,

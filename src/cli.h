@@ -55,6 +55,12 @@ bool cli_use_pod_settings(const char *pod_dir, PodInstallVersion version, const 
  */
 bool cli_read_install(const char *text, const char *option, PodInstallVersion version, const char *python,
                       PodSettings *settings, bool *is_install, int *exit_code);
+/*
+ * --createDB makes the schema in the database of the install's settings:
+ * true when url (given as option) names that one, else false, logged (a
+ * usage error, naming both, redacted).
+ */
+bool cli_createdb_target_is(const char *url, const char *option, const PodSettings *settings, const char *pod_dir);
 /* migrate's and verify's --from/--to: an install's settings give the URL (*url, owned, replaced); a URL stays. */
 bool cli_resolve_install(char **url, PodInstallVersion version, const char *python, PodSettings *settings,
                          int *exit_code);

@@ -134,25 +134,6 @@ static bool check_reject_path(const ImportOptions *opts, const DbUrl *url)
 	return !clash;
 }
 
-/*
- * --createDB writes to the database of --pod-dir's settings and the import to
- * --db: refused unless they are the same.
- */
-static bool check_same_database(const ImportOptions *opts)
-{
-	bool same;
-	if (!db_same_database(opts->db_url, opts->settings.db_url, &same))
-		return false;
-	if (!same) {
-		char *given = db_url_redact(opts->db_url);
-		log_error("--createDB would create the schema in %s (the settings of --pod-dir %s) but --db names %s: "
-		          "give one of them, or two that name the same database", opts->settings.db_redacted,
-		          opts->pod_dir, given);
-		free(given);
-	}
-	return same;
-}
-
 static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int *exit_code)
 {
 	static const struct option long_options[] = {
@@ -207,7 +188,8 @@ static bool parse_import_options(int argc, char **argv, ImportOptions *opts, int
 		if (!cli_use_pod_settings(opts->pod_dir, POD_INSTALL_V4, opts->python, &opts->settings, &opts->db_url,
 		                          &opts->input, opts->input_given, exit_code))
 			return false;
-		if (db_given && opts->create_db && !check_same_database(opts))
+		if (db_given && opts->create_db &&
+		    !cli_createdb_target_is(opts->db_url, "--db", &opts->settings, opts->pod_dir))
 			return false;
 	}
 	if (!cli_options_done("import", argc, argv, opts->db_url))

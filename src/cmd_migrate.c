@@ -64,7 +64,8 @@ static void migrate_usage(FILE *out)
 	      "                    upstream's data_from_v3_to_v4/v3_exported_tables.rejects.jsonl\n"
 	      "                    beside the --to install, else ./podmigrate.rejects.jsonl)\n"
 	      "  --dry             do the whole migration, report, then roll v4 back\n"
-	      "                    (no verify; no reject file unless --rejects names one)\n"
+	      "                    (no verify; no reject file unless --rejects names one;\n"
+	      "                    a --keep-file is still written)\n"
 	      "  --strict          abort on any row that breaks the v4 database instead of\n"
 	      "                    leaving it out\n"
 	      "  --no-verify       skip the proof at the end\n"
@@ -131,19 +132,10 @@ static bool check_create_db(MigrateOptions *opts, int *exit_code)
 			          "or --pod-dir DIR");
 		return opts->pod_dir != NULL;
 	}
-	bool is_install, same;
-	if (!cli_read_install(opts->pod_dir, "--pod-dir", POD_INSTALL_V4, opts->to_python, &opts->createdb_settings,
-	                      &is_install, exit_code))
-		return false;
-	if (!db_same_database(opts->to, opts->createdb_settings.db_url, &same))
-		return false;
-	if (!same) {
-		char *to = db_url_redact(opts->to);
-		log_error("--createDB would create the schema in %s (the settings of --pod-dir %s) but --to names %s",
-		          opts->createdb_settings.db_redacted, opts->pod_dir, to);
-		free(to);
-	}
-	return same;
+	bool is_install;
+	return cli_read_install(opts->pod_dir, "--pod-dir", POD_INSTALL_V4, opts->to_python, &opts->createdb_settings,
+	                        &is_install, exit_code) &&
+	       cli_createdb_target_is(opts->to, "--to", &opts->createdb_settings, opts->pod_dir);
 }
 
 static bool parse_migrate_options(int argc, char **argv, MigrateOptions *opts, int *exit_code)

@@ -84,6 +84,15 @@ static bool pg_exec_quiet(PgDb *p, const char *sql)
 	return ok;
 }
 
+/* A statement refused without a message (the caller rolls back to its savepoint, and says why at debug level). */
+static bool exec_may_fail(PgDb *p, const char *sql)
+{
+	PGresult *res = PQexec(p->conn, sql);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	return ok;
+}
+
 static bool pg_connect(Db *db, const DbUrl *url, DbOpenMode mode)
 {
 	(void)mode;
@@ -117,6 +126,11 @@ static void free_key(SuspendedKey *k)
 	free(k->column), free(k->ref_table), free(k->ref_column);
 }
 
+static void free_index(SuspendedIndex *i)
+{
+	free(i->name), free(i->definition);
+}
+
 static void free_suspended(PgDb *p)
 {
 	for (size_t i = 0; i < p->suspended_count; i++)
@@ -125,7 +139,7 @@ static void free_suspended(PgDb *p)
 	p->suspended = NULL;
 	p->suspended_count = p->suspended_cap = 0;
 	for (size_t i = 0; i < p->index_count; i++)
-		free(p->indexes[i].name), free(p->indexes[i].definition);
+		free_index(&p->indexes[i]);
 	free(p->indexes);
 	p->indexes = NULL;
 	p->index_count = p->index_cap = 0;
@@ -421,17 +435,13 @@ static bool pg_suspend_foreign_keys(Db *db, const char *table)
 		quote_ident_double(&sql, p->suspended[i].table);
 		sb_puts(&sql, " DROP CONSTRAINT ");
 		quote_ident_double(&sql, p->suspended[i].name);
-		PGresult *res = PQexec(p->conn, sql.data);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
+		ok = exec_may_fail(p, sql.data);
 	}
 	for (size_t i = indexes_before; i < p->index_count && ok; i++) {
 		sb_reset(&sql);
 		sb_puts(&sql, "DROP INDEX ");
 		quote_ident_double(&sql, p->indexes[i].name);
-		PGresult *res = PQexec(p->conn, sql.data);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
+		ok = exec_may_fail(p, sql.data);
 	}
 	sb_free(&sql);
 	if (ok)
@@ -440,10 +450,8 @@ static bool pg_suspend_foreign_keys(Db *db, const char *table)
 	p->cannot_suspend = true;
 	while (p->suspended_count > before)
 		free_key(&p->suspended[--p->suspended_count]);
-	while (p->index_count > indexes_before) {
-		p->index_count--;
-		free(p->indexes[p->index_count].name), free(p->indexes[p->index_count].definition);
-	}
+	while (p->index_count > indexes_before)
+		free_index(&p->indexes[--p->index_count]);
 	return pg_exec_quiet(p, "ROLLBACK TO SAVEPOINT podmigrate_keys");
 }
 
@@ -590,10 +598,7 @@ static bool pg_reset_sequence(Db *db, const char *table, const DbColumn *column)
 		sb_reset(&sql);
 		sb_printf(&sql, "SAVEPOINT podmigrate_seq; ALTER SEQUENCE %s RESTART WITH %s; RELEASE SAVEPOINT "
 		          "podmigrate_seq", found.items[0], found.items[1]);
-		PGresult *res = PQexec(p->conn, sql.data);
-		bool restarted = PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
-		if (!restarted) {
+		if (!exec_may_fail(p, sql.data)) {
 			log_debug("PostgreSQL: cannot restart %s (%s): set after the commit", found.items[0], pg_error(p));
 			ok = pg_exec(db, "ROLLBACK TO SAVEPOINT podmigrate_seq");
 			p->pending = xgrow(p->pending, p->pending_count, &p->pending_cap, sizeof(PendingSetval));

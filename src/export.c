@@ -49,7 +49,8 @@ static char *build_select(Db *db, const char *table, const DbColumns *columns)
 static void table_done(ExportTotals *totals, const TableProgress *progress, uint64_t rows)
 {
 	progress_clear();
-	log_msg(progress->hidden ? LOG_DEBUG : LOG_INFO, "  %-45s %12" PRIu64 " rows %8.2f s", progress->table, rows, clock_now() - progress->started);
+	log_msg(progress->hidden ? LOG_DEBUG : LOG_INFO, "  %-45s %12" PRIu64 " rows %8.2f s", progress->table, rows,
+	        clock_now() - progress->started);
 	totals->tables++;
 	totals->rows += rows;
 }

@@ -6,7 +6,6 @@
 #include "log.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -104,6 +103,8 @@ MigrateOutcome migrate_run(Db *v3, Db *v4, const StrList *target_tables, const M
 		}
 		byte_channel_close_reader(half.channel); /* a failed import stops the export */
 		pthread_join(thread, NULL);
+		if (half.ok) /* as the export says it: the tables v3 does not have */
+			export_report_absent(&half.totals);
 		if (half.ok && s->keep_file)
 			log_info("The export file was kept: %s", s->keep_file);
 	}

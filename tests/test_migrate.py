@@ -11,9 +11,10 @@ import threading
 import podinstall
 
 from dbstate import check_state, db_state
-from faults import (check_one_line_error, check_status, fresh_dir, listing, read_bytes,
-                    run_with_connection_killed, start_streaming)
-from pmtest import (V4, WORK, check, check_eq, edge_source, engines, podmigrate, run, schema_loader_command, test)
+from faults import (Tmpfs, bench_source, check_one_line_error, check_status, fresh_dir, listing, read_bytes,
+                    run_podmigrate, run_with_connection_killed, start_streaming)
+from pmtest import (SANITIZER_MARKS, V4, WORK, check, check_eq, edge_source, engines, podmigrate, run,
+                    schema_loader_command, sh, test)
 
 CONNECTION_LOST = ("lost", "gone away", "terminat", "closed", "connection")
 
@@ -72,7 +73,6 @@ def without_keep_file_the_rejects_go_to_the_working_directory_and_no_file_is_wri
     v3, _ = edge_source(e)
     v4 = e.create("pm_mg_cwd", version=V4)
     directory = fresh_dir("migrate-cwd")
-    from faults import run_podmigrate
     res = run_podmigrate(["migrate", "--from", v3, "--to", v4, "--no-verify"], cwd=directory)
     check_status(res.returncode, (0, 3), "migrate", res.stderr)
     check("Verifying" not in res.stderr, "--no-verify still verified: " + res.stderr[-1000:])
@@ -81,16 +81,17 @@ def without_keep_file_the_rejects_go_to_the_working_directory_and_no_file_is_wri
 
 @test
 def dry_run_changes_nothing(engine):
+    """--dry rolls v4 back and skips verify. Run from an empty directory: no reject file is
+    written there (none was named), and the --keep-file asked for is the one file written."""
     v3, _ = edge_source(engine)
     v4 = engine.create("pm_mg_dry", version=V4)
     before = db_state(engine, v4)
     directory = fresh_dir("migrate-dry-" + engine.name)
-    kept = os.path.join(directory, "kept.json")
-    res = migrate("--from", v3, "--to", v4, "--dry", expect=(0, 3))
+    res = run_podmigrate(["migrate", "--from", v3, "--to", v4, "--dry", "--keep-file", "kept.json"], cwd=directory)
+    check_status(res.returncode, (0, 3), "migrate --dry", res.stderr)
     check("Dry run" in res.stderr and "Verifying" not in res.stderr, res.stderr[-1500:])
     check_state(before, db_state(engine, v4), "v4 after a dry run")
-    check_eq(listing(directory), [], "files written by a dry run")
-    del kept
+    check_eq(listing(directory), ["kept.json"], "files written by a dry run")
 
 
 def sqlite_v3_with(name, sql):
@@ -143,9 +144,7 @@ def a_v4_that_refuses_stops_the_export_without_an_error_of_its_own(engine):
 
 @test
 def kill_9_and_ctrl_c_during_migrate_leave_v4_as_it_was(engine):
-    src = by_name()["sqlite"]
-    v3, _ = edge_source(src)
-    from faults import bench_source
+    """kill -9 and SIGINT once migrate streams rows (the bench data): v4 as it was."""
     v3, _ = bench_source(engine)
     v4 = engine.create("pm_mg_kill", version=V4)
     before = db_state(engine, v4)
@@ -166,7 +165,6 @@ def a_full_disk_under_keep_file_fails_and_leaves_v4_and_the_directory_as_they_we
     """--keep-file on a file system with not one block left: the tee's write (or the kept
     file's commit) fails, one error names the kept file and the disk, the import half rolls
     back without an error of its own, nothing is left in the directory but the filler."""
-    from faults import Tmpfs
     v3, _ = edge_source(engine)
     v4 = engine.create("pm_mg_full", version=V4)
     before = db_state(engine, v4)
@@ -189,7 +187,6 @@ def server_engines(*names):
 def a_server_connection_killed_on_either_side_leaves_v4_as_it_was():
     """The v3 connection (read by the export thread) or the v4 one (the import's), killed by the
     server mid-stream: exit 1, one clear error, v4 unchanged."""
-    from faults import bench_source
     for engine in server_engines("mariadb", "postgresql"):
         v3, _ = bench_source(engine)
         for side in ("v3", "v4"):
@@ -211,8 +208,6 @@ def the_threadsanitizer_build_migrates_with_no_race(engine):
     if not tsan:
         print("     (PODMIGRATE_TSAN not set: make test sets it)")
         return
-    from faults import bench_source
-    from pmtest import sh, SANITIZER_MARKS
     v3, _ = bench_source(by_name()["sqlite"])
     v4 = engine.create("pm_mg_tsan", version=V4)
     res = sh([tsan, "migrate", "--from", v3, "--to", v4], env={"TSAN_OPTIONS": "halt_on_error=1 exitcode=66"},
