@@ -44,20 +44,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-ENGINES=sqlite,mariadb,postgresql
-SCALE=1
-REPS=3
-REUSE=1
-REEXPORT=0
-WRITE_RESULTS=0
-TAGS_ONLY=0
-SRV_DIR=/tmp/podmigrate-bench
-PM_BINARY=""
-WORK=$ROOT/bench/work # git-ignored
-ORIG_ARGS=("$@")
-
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
+bench_defaults
+REEXPORT=0
+TAGS_ONLY=0
+ORIG_ARGS=("$@")
 
 while (($#)); do
     common_option "$@"

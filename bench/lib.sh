@@ -1,9 +1,21 @@
 # Helpers shared by the benchmarks (bench/run.sh: export, bench/import.sh:
-# import). Sourced, not run. The caller sets ROOT (and cd's there), WORK,
-# SRV_DIR, REUSE and ENGINE_LIST before calling build_pm / start_servers /
-# load_data.
+# import...). Sourced, not run. The caller sets ROOT (and cd's there), calls
+# bench_defaults, then parses its options (common_option) before calling
+# build_pm / start_servers / load_data.
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # PM_*, ELAPSED, RSS_KB, CPU: results for the caller
+
+# The defaults of the common options (the caller may change them after).
+bench_defaults() {
+    ENGINES=sqlite,mariadb,postgresql
+    SCALE=1
+    REPS=3
+    REUSE=1
+    WRITE_RESULTS=0
+    SRV_DIR=/tmp/podmigrate-bench
+    PM_BINARY=""
+    WORK=$ROOT/bench/work # git-ignored
+}
 
 export PM_TEST_MYSQL_PORT=${PM_TEST_MYSQL_PORT:-53316}
 export PM_TEST_PG_PORT=${PM_TEST_PG_PORT:-55442}
@@ -48,6 +60,13 @@ common_options_only() {
         usage
     done
     check_common_options
+}
+
+# For a script with only the common options: parses them, builds, starts the servers.
+bench_setup() {
+    common_options_only "$@"
+    build_pm
+    start_servers
 }
 
 # Checks the common options; sets ENGINE_LIST; makes WORK.
@@ -240,6 +259,43 @@ conn = sqlite3.connect(sys.argv[1]); gen_v3_data.load_sqlite_schema(conn, sys.ar
     esac
 }
 
+# ------------------------------------------------- the engines' own copy
+
+# The caller sets COPYDB and SCALE.
+# An empty database named $COPYDB (no schema: the dump brings it).
+empty_copy() {
+    case "$1" in
+    sqlite) rm -f "$(sqlite_file "$COPYDB")" ;;
+    mariadb) my -e "DROP DATABASE IF EXISTS \`$COPYDB\`; CREATE DATABASE \`$COPYDB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" ;;
+    postgresql) pg -d postgres -c "DROP DATABASE IF EXISTS \"$COPYDB\"" -c "CREATE DATABASE \"$COPYDB\" ENCODING 'UTF8' TEMPLATE template0" ;;
+    esac
+}
+
+# The dump and the restore, as a DBA types them. SQLite's restore drops Pod's
+# meeting CHECK from its CREATE TABLE: it calls django_datetime_cast_date(),
+# which only Django's connections define, and sqlite3 refuses the statement.
+dump_cmd() {
+    local db
+    db=$(dbname "$SCALE")
+    case "$1" in
+    sqlite) echo "sqlite3 -batch $(sqlite_path "$SCALE") .dump" ;;
+    mariadb) echo "mariadb-dump --no-defaults -h127.0.0.1 -P$PM_TEST_MYSQL_PORT -upodtest --single-transaction --default-character-set=utf8mb4 $db" ;;
+    postgresql) echo "pg_dump -h 127.0.0.1 -p $PM_TEST_PG_PORT -U podtest $db" ;;
+    esac
+}
+write_meeting_sed() {
+    cat >"$WORK/meeting-check.sed" <<'SED'
+/^CREATE TABLE/s/, CONSTRAINT "[a-z_]+" CHECK \(\("recurring_until" >= django_datetime_cast_date\([^)]*\) OR "recurring_until" IS NULL\)\)//
+SED
+}
+restore_cmd() {
+    case "$1" in
+    sqlite) echo "sed -E -f $WORK/meeting-check.sed | sqlite3 -batch $(sqlite_file "$COPYDB")" ;;
+    mariadb) echo "mariadb --no-defaults -h127.0.0.1 -P$PM_TEST_MYSQL_PORT -upodtest --default-character-set=utf8mb4 $COPYDB" ;;
+    postgresql) echo "psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $PM_TEST_PG_PORT -U podtest -d $COPYDB >/dev/null" ;;
+    esac
+}
+
 # ------------------------------------------------------------- measuring
 
 # Run "$@" under GNU time; stdout goes to $OUT. Sets ELAPSED (s), RSS_KB, CPU (s).
@@ -278,3 +334,19 @@ server_version() {
 
 ratio_cell() { awk -v a="$1" -v b="$2" 'BEGIN {r = a / b; printf "%.2f %s", r, (r >= 0.7 ? "✓" : "✗")}'; }
 ok() { if awk "BEGIN {exit !($1)}"; then echo yes; else echo "**no**"; fi; }
+
+# Puts REPORT (which starts with the line BEGIN and ends with END) in place of
+# the section between those lines of bench/RESULTS.md, or at its end.
+replace_results_section() { # begin end report
+    local tmp
+    tmp=$(mktemp)
+    if grep -qxF "$1" bench/RESULTS.md; then
+        # ENVIRON, not -v: awk -v would turn the report's backslashes into escapes
+        B=$1 E=$2 NEW=$3 awk '$0 == ENVIRON["B"] {print ENVIRON["NEW"]; skip = 1; next}
+            $0 == ENVIRON["E"] {skip = 0; next} !skip' bench/RESULTS.md >"$tmp"
+    else
+        { cat bench/RESULTS.md; echo; printf '%s\n' "$3"; } >"$tmp"
+    fi
+    mv "$tmp" bench/RESULTS.md
+    log "wrote $(head -c 60 <<<"$1")... in bench/RESULTS.md"
+}

@@ -29,58 +29,16 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-ENGINES=sqlite,mariadb,postgresql
-SCALE=1
-REPS=3
-REUSE=1
-WRITE_RESULTS=0
-SRV_DIR=/tmp/podmigrate-bench
-PM_BINARY=""
-WORK=$ROOT/bench/work # git-ignored
-
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
-
-common_options_only "$@"
-build_pm
-start_servers
+bench_defaults
+bench_setup "$@"
 
 V4DB=pm_bench_migrate_v4
 COPYDB=pm_bench_copy
 OUT=/dev/null
+write_meeting_sed
 LOAD_BEFORE=$(cut -d" " -f1-3 /proc/loadavg)
-
-# An empty database named $COPYDB (no schema: the dump brings it).
-empty_copy() {
-    case "$1" in
-    sqlite) rm -f "$(sqlite_file "$COPYDB")" ;;
-    mariadb) my -e "DROP DATABASE IF EXISTS \`$COPYDB\`; CREATE DATABASE \`$COPYDB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" ;;
-    postgresql) pg -d postgres -c "DROP DATABASE IF EXISTS \"$COPYDB\"" -c "CREATE DATABASE \"$COPYDB\" ENCODING 'UTF8' TEMPLATE template0" ;;
-    esac
-}
-
-# The dump and the restore, as a DBA types them. SQLite's restore drops Pod's
-# meeting CHECK from its CREATE TABLE: it calls django_datetime_cast_date(),
-# which only Django's connections define, and sqlite3 refuses the statement.
-dump_cmd() {
-    local db
-    db=$(dbname "$SCALE")
-    case "$1" in
-    sqlite) echo "sqlite3 -batch $(sqlite_path "$SCALE") .dump" ;;
-    mariadb) echo "mariadb-dump --no-defaults -h127.0.0.1 -P$PM_TEST_MYSQL_PORT -upodtest --single-transaction --default-character-set=utf8mb4 $db" ;;
-    postgresql) echo "pg_dump -h 127.0.0.1 -p $PM_TEST_PG_PORT -U podtest $db" ;;
-    esac
-}
-cat >"$WORK/meeting-check.sed" <<'SED'
-/^CREATE TABLE/s/, CONSTRAINT "[a-z_]+" CHECK \(\("recurring_until" >= django_datetime_cast_date\([^)]*\) OR "recurring_until" IS NULL\)\)//
-SED
-restore_cmd() {
-    case "$1" in
-    sqlite) echo "sed -E -f $WORK/meeting-check.sed | sqlite3 -batch $(sqlite_file "$COPYDB")" ;;
-    mariadb) echo "mariadb --no-defaults -h127.0.0.1 -P$PM_TEST_MYSQL_PORT -upodtest --default-character-set=utf8mb4 $COPYDB" ;;
-    postgresql) echo "psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $PM_TEST_PG_PORT -U podtest -d $COPYDB >/dev/null" ;;
-    esac
-}
 
 ROWS=()
 CMDS=()
@@ -139,13 +97,5 @@ report() {
 }
 report
 if ((WRITE_RESULTS)); then
-    tmp=$(mktemp)
-    if grep -q '<!-- bench/migrate.sh: begin -->' bench/RESULTS.md; then
-        # ENVIRON, not -v: awk -v would turn the report's backslashes into escapes
-        NEW=$(report) awk '/<!-- bench\/migrate.sh: begin -->/ {print ENVIRON["NEW"]; skip = 1; next}
-            /<!-- bench\/migrate.sh: end -->/ {skip = 0; next} !skip' bench/RESULTS.md >"$tmp"
-    else
-        { cat bench/RESULTS.md; echo; report; } >"$tmp"
-    fi
-    mv "$tmp" bench/RESULTS.md
+    replace_results_section '<!-- bench/migrate.sh: begin -->' '<!-- bench/migrate.sh: end -->' "$(report)"
 fi

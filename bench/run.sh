@@ -28,19 +28,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-ENGINES=sqlite,mariadb,postgresql
-SCALE=1
-RSS_SCALE=0.25
-REPS=3
-REUSE=0
-WRITE_RESULTS=0
-SRV_DIR=/tmp/podmigrate-bench
-PM_BINARY=""
-WORK=$ROOT/bench/work # git-ignored
-ORIG_ARGS=("$@")
-
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
+bench_defaults
+REUSE=0
+RSS_SCALE=0.25
+ORIG_ARGS=("$@")
 
 while (($#)); do
     common_option "$@"

@@ -27,21 +27,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-ENGINES=sqlite,mariadb,postgresql
-SCALE=1
-REPS=3
-REUSE=1
-WRITE_RESULTS=0
-SRV_DIR=/tmp/podmigrate-bench
-PM_BINARY=""
-WORK=$ROOT/bench/work # git-ignored
-
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
-
-common_options_only "$@"
-build_pm
-start_servers
+bench_defaults
+bench_setup "$@"
 
 V4DB=pm_bench_verify_v4
 PAIRS=()
@@ -88,13 +77,5 @@ report() {
 }
 report
 if ((WRITE_RESULTS)); then
-    tmp=$(mktemp)
-    if grep -q '<!-- bench/verify.sh: begin -->' bench/RESULTS.md; then
-        # ENVIRON, not -v: awk -v would turn the report's backslashes into escapes
-        NEW=$(report) awk '/<!-- bench\/verify.sh: begin -->/ {print ENVIRON["NEW"]; skip = 1; next}
-            /<!-- bench\/verify.sh: end -->/ {skip = 0; next} !skip' bench/RESULTS.md >"$tmp"
-    else
-        { cat bench/RESULTS.md; echo; report; } >"$tmp"
-    fi
-    mv "$tmp" bench/RESULTS.md
+    replace_results_section '<!-- bench/verify.sh: begin -->' '<!-- bench/verify.sh: end -->' "$(report)"
 fi

@@ -239,6 +239,12 @@ bool db_resume_foreign_keys(Db *db)
 	return !db->ops->resume_foreign_keys || db->ops->resume_foreign_keys(db);
 }
 
+bool db_resume_foreign_keys_checked(Db *db, bool *checked)
+{
+	*checked = false;
+	return !db->ops->resume_foreign_keys_checked || db->ops->resume_foreign_keys_checked(db, checked);
+}
+
 bool db_iexact_keys(Db *db, const char *table, const char *column, const StrList *names, StrList *keys)
 {
 	return db->ops->iexact_keys(db, table, column, names, keys);

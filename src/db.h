@@ -192,6 +192,13 @@ bool db_suspend_foreign_keys(Db *db, const char *table);
 /* Puts back every suspended key, each validated: false if one does not hold. */
 bool db_resume_foreign_keys(Db *db);
 /*
+ * The same, only if every row satisfies every suspended key: then *checked,
+ * and the keys of the written tables need no check of their own (the engine
+ * validated each on adding it back). Otherwise, and on engines that suspend
+ * nothing, the keys stay as they are and *checked is false.
+ */
+bool db_resume_foreign_keys_checked(Db *db, bool *checked);
+/*
  * The key under which the engine's case-insensitive comparison (Django's
  * iexact) on table.column finds each name, in order, appended to keys:
  * names with equal keys compare equal there. Names hold no NUL; a name that

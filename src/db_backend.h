@@ -62,6 +62,8 @@ typedef struct DbOps {
 	 */
 	bool (*suspend_foreign_keys)(Db *db, const char *table);
 	bool (*resume_foreign_keys)(Db *db);
+	/* See db_resume_foreign_keys_checked; NULL where nothing is suspended. */
+	bool (*resume_foreign_keys_checked)(Db *db, bool *checked);
 	/* Moves the id sequence of a table past its largest id (a no-op where none is kept apart). */
 	bool (*reset_sequence)(Db *db, const char *table, const DbColumn *column);
 	/* See db_next_id; NULL where new ids are always past the largest (SQLite's rowid, AUTOINCREMENT too). */

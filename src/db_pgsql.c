@@ -18,6 +18,17 @@ typedef struct SuspendedIndex {
 	char *name, *definition;
 } SuspendedIndex;
 
+/*
+ * A unique key (primary key, unique constraint or plain unique index) of a
+ * table just emptied, dropped for its load and built again, sorted, when the
+ * load ends (pg_load_begin, pg_load_end).
+ */
+typedef struct UniqueKey {
+	char *name;
+	char *drop, *rebuild; /* the statements */
+	char *columns;        /* quoted, comma-separated: to find the first duplicate */
+} UniqueKey;
+
 /* A sequence to move once the transaction has committed (see pg_reset_sequence). */
 typedef struct PendingSetval {
 	char *sequence;
@@ -37,6 +48,7 @@ typedef struct PgDb {
 	SuspendedIndex *indexes;
 	size_t index_count, index_cap;
 	bool cannot_suspend; /* not the tables' owner: keep the keys and the indexes */
+	StrList emptied;     /* tables TRUNCATEd in this transaction and not loaded since */
 } PgDb;
 
 static PGconn *conn_of(Db *db) { return ((PgDb *)db)->conn; }
@@ -143,6 +155,7 @@ static void free_suspended(PgDb *p)
 	free(p->indexes);
 	p->indexes = NULL;
 	p->index_count = p->index_cap = 0;
+	strlist_free(&p->emptied);
 }
 
 static void clear_pending(PgDb *p);
@@ -455,13 +468,33 @@ static bool pg_suspend_foreign_keys(Db *db, const char *table)
 	return pg_exec_quiet(p, "ROLLBACK TO SAVEPOINT podmigrate_keys");
 }
 
-static bool pg_resume_foreign_keys(Db *db)
+/* The plain indexes set aside, built once (they cannot fail on the rows). */
+static bool build_indexes(PgDb *p)
 {
-	PgDb *p = (PgDb *)db;
+	bool ok = true;
+	size_t built = 0;
+	for (; built < p->index_count && ok; built++)
+		ok = pg_exec_quiet(p, p->indexes[built].definition); /* pg_get_indexdef: schema-qualified */
+	if (!ok)
+		return false;
+	for (size_t i = 0; i < p->index_count; i++)
+		free_index(&p->indexes[i]);
+	p->index_count = 0;
+	return true;
+}
+
+/*
+ * Adds the suspended keys back, each validated by one query. If a row
+ * dangles (SQLSTATE 23503) and may_dangle, the keys added so far are taken
+ * back (to a savepoint), *dangling is set, and that is no error.
+ */
+static bool add_keys(PgDb *p, bool may_dangle, bool *dangling)
+{
+	*dangling = false;
+	if (may_dangle && !pg_exec_quiet(p, "SAVEPOINT podmigrate_check"))
+		return false;
 	StrBuf sql = STRBUF_INIT;
 	bool ok = true;
-	for (size_t i = 0; i < p->index_count && ok; i++)
-		ok = pg_exec_quiet(p, p->indexes[i].definition); /* pg_get_indexdef: schema-qualified */
 	for (size_t i = 0; i < p->suspended_count && ok; i++) {
 		sb_reset(&sql);
 		sb_puts(&sql, "ALTER TABLE ");
@@ -469,12 +502,44 @@ static bool pg_resume_foreign_keys(Db *db)
 		sb_puts(&sql, " ADD CONSTRAINT ");
 		quote_ident_double(&sql, p->suspended[i].name);
 		sb_printf(&sql, " %s", p->suspended[i].definition);
-		ok = pg_exec_quiet(p, sql.data);
+		PGresult *res = PQexec(p->conn, sql.data);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		const char *state = ok ? NULL : PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		*dangling = may_dangle && state && !strcmp(state, "23503");
+		PQclear(res);
+		if (!ok && !*dangling)
+			log_error("PostgreSQL: %s (in: %.200s)", pg_error(p), sql.data);
 	}
 	sb_free(&sql);
+	if (*dangling)
+		return pg_exec_quiet(p, "ROLLBACK TO SAVEPOINT podmigrate_check");
 	if (ok)
 		free_suspended(p);
-	return ok;
+	return ok && (!may_dangle || pg_exec_quiet(p, "RELEASE SAVEPOINT podmigrate_check"));
+}
+
+static bool pg_resume_foreign_keys(Db *db)
+{
+	PgDb *p = (PgDb *)db;
+	bool dangling;
+	return build_indexes(p) && add_keys(p, false, &dangling);
+}
+
+/*
+ * Tried before the import's own check, which then has nothing to find when
+ * the keys go back: a second anti-join per key saved. Not when some keys
+ * could not be suspended (cannot_suspend): those are checked at commit.
+ */
+static bool pg_resume_foreign_keys_checked(Db *db, bool *checked)
+{
+	PgDb *p = (PgDb *)db;
+	bool dangling;
+	if (p->cannot_suspend)
+		return true;
+	if (!build_indexes(p) || !add_keys(p, true, &dangling))
+		return false;
+	*checked = !dangling;
+	return true;
 }
 
 static bool pg_begin_snapshot(Db *db)
@@ -500,12 +565,14 @@ static bool pg_commit(Db *db)
 	}
 	sb_free(&sql);
 	clear_pending(p);
+	strlist_free(&p->emptied);
 	return ok;
 }
 
 static bool pg_rollback(Db *db)
 {
 	clear_pending((PgDb *)db);
+	strlist_free(&((PgDb *)db)->emptied);
 	if (PQtransactionStatus(conn_of(db)) == PQTRANS_IDLE)
 		return true;
 	return pg_exec(db, "ROLLBACK");
@@ -692,6 +759,9 @@ static bool pg_clear_tables(Db *db, const char *const *tables, size_t count)
 	}
 	bool ok = pg_exec(db, sql.data);
 	sb_free(&sql);
+	for (size_t i = 0; ok && i < count; i++)
+		if (!strlist_contains(&((PgDb *)db)->emptied, tables[i]))
+			strlist_add(&((PgDb *)db)->emptied, tables[i]);
 	return ok;
 }
 
@@ -699,12 +769,96 @@ static bool pg_clear_tables(Db *db, const char *const *tables, size_t count)
 
 typedef struct PgLoader {
 	DbLoader base;
-	StrBuf buffer; /* COPY text rows not yet sent */
+	StrBuf buffer;     /* COPY text rows not yet sent */
+	UniqueKey *keys;   /* dropped for the load, built at its end */
+	size_t key_count, key_cap;
 } PgLoader;
+
+static void free_unique_keys(PgLoader *l)
+{
+	for (size_t i = 0; i < l->key_count; i++)
+		free(l->keys[i].name), free(l->keys[i].drop), free(l->keys[i].rebuild), free(l->keys[i].columns);
+	free(l->keys);
+	l->keys = NULL;
+	l->key_count = l->key_cap = 0;
+}
+
+/* Whether table was emptied by pg_clear_tables and not loaded since; it no longer is, after. */
+static bool take_emptied(PgDb *p, const char *table)
+{
+	for (size_t i = 0; i < p->emptied.count; i++) {
+		if (strcmp(p->emptied.items[i], table) != 0)
+			continue;
+		free(p->emptied.items[i]);
+		p->emptied.items[i] = p->emptied.items[--p->emptied.count];
+		return true;
+	}
+	return false;
+}
+
+static bool keep_unique_key(void *ctx, const DbValue *v, size_t ncols)
+{
+	PgLoader *l = ctx;
+	(void)ncols;
+	l->keys = xgrow(l->keys, l->key_count, &l->key_cap, sizeof(UniqueKey));
+	l->keys[l->key_count++] = (UniqueKey){xstrdup(v[0].data), xstrdup(v[1].data), xstrdup(v[2].data),
+	                                      xstrdup(v[3].data)};
+	return true;
+}
+
+/*
+ * Into a table just emptied, COPY is twice as fast without its unique
+ * indexes, which then are built once from sorted rows (pg_restore's order).
+ * Only plain keys (columns, no expression, no predicate) of the table's own:
+ * a duplicate is then found and named by its row (report_duplicate). If the
+ * drop is refused (a key still referenced, not the owner), the keys stay.
+ */
+static void drop_unique_keys(PgLoader *l)
+{
+	PgDb *p = (PgDb *)l->base.db;
+	bool ok = pg_catalog_query(
+		l->base.db,
+		"SELECT ci.relname, CASE WHEN c.oid IS NULL THEN format('DROP INDEX %I.%I', n.nspname, ci.relname) "
+		"ELSE format('ALTER TABLE %I DROP CONSTRAINT %I', $1::text, c.conname) END, "
+		"CASE WHEN c.oid IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) ELSE format('ALTER TABLE %I ADD "
+		"CONSTRAINT %I %s', $1::text, c.conname, pg_catalog.pg_get_constraintdef(c.oid)) END, "
+		"(SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) FROM unnest(i.indkey::int2[]) WITH "
+		"ORDINALITY k(attnum, ord) JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) "
+		"FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = ci.relnamespace "
+		"LEFT JOIN pg_catalog.pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+		"AND c.contype IN ('p', 'u') "
+		"WHERE i.indrelid = to_regclass(format('%I.%I', current_schema(), $1::text)) AND i.indisunique "
+		"AND i.indexprs IS NULL AND i.indpred IS NULL AND 0 <> ALL (i.indkey::int2[]) "
+		"ORDER BY c.contype = 'p' DESC NULLS LAST, 1",
+		l->base.table, keep_unique_key, l);
+	if (!ok || l->key_count == 0 || !pg_exec_quiet(p, "SAVEPOINT podmigrate_unique")) {
+		free_unique_keys(l);
+		return;
+	}
+	for (size_t i = 0; i < l->key_count && ok; i++)
+		ok = exec_may_fail(p, l->keys[i].drop);
+	if (ok && pg_exec_quiet(p, "RELEASE SAVEPOINT podmigrate_unique")) {
+		log_debug("PostgreSQL: %zu unique keys of %s built after its load", l->key_count, l->base.table);
+		return;
+	}
+	log_debug("PostgreSQL: the unique keys of %s stay during its load (%s)", l->base.table, pg_error(p));
+	free_unique_keys(l);
+	pg_exec_quiet(p, "ROLLBACK TO SAVEPOINT podmigrate_unique");
+}
+
+static void pg_load_free(PgLoader *l);
 
 static DbLoader *pg_load_begin(Db *db, const char *table, const DbColumns *columns)
 {
 	PGconn *conn = conn_of(db);
+	PgLoader *l = xmalloc(sizeof(*l));
+	db_loader_init(&l->base, db, table, columns);
+	l->buffer = (StrBuf)STRBUF_INIT;
+	l->keys = NULL;
+	l->key_count = l->key_cap = 0;
+	if (take_emptied((PgDb *)db, table) && !((PgDb *)db)->cannot_suspend)
+		drop_unique_keys(l);
 	StrBuf sql = STRBUF_INIT;
 	sb_puts(&sql, "COPY ");
 	quote_ident_double(&sql, table);
@@ -717,11 +871,10 @@ static DbLoader *pg_load_begin(Db *db, const char *table, const DbColumns *colum
 		log_error("PostgreSQL: %s (in: %.200s)", pg_error((PgDb *)db), sql.data);
 	PQclear(res);
 	sb_free(&sql);
-	if (!ok)
+	if (!ok) {
+		pg_load_free(l);
 		return NULL;
-	PgLoader *l = xmalloc(sizeof(*l));
-	db_loader_init(&l->base, db, table, columns);
-	l->buffer = (StrBuf)STRBUF_INIT;
+	}
 	return &l->base;
 }
 
@@ -805,6 +958,7 @@ static bool pg_load_row(DbLoader *loader, const DbValue *values)
 
 static void pg_load_free(PgLoader *l)
 {
+	free_unique_keys(l);
 	sb_free(&l->buffer);
 	db_loader_release(&l->base);
 	free(l);
@@ -863,11 +1017,69 @@ static bool pg_copy_finish(PgDb *p, const char *error, const DbLoader *l)
 	return ok && !error;
 }
 
+/*
+ * A unique key refused at its build, told as COPY would have told it: the
+ * first loaded row whose key an earlier row already had. The table was
+ * empty, so its physical order is the load's.
+ */
+static void report_duplicate(PgLoader *l, const UniqueKey *key, const char *error)
+{
+	PgDb *p = (PgDb *)l->base.db;
+	StrBuf sql = STRBUF_INIT;
+	sb_printf(&sql,
+	          "SELECT s.n FROM (SELECT row_number() OVER (ORDER BY ctid) AS n, count(*) OVER (PARTITION BY %s "
+	          "ORDER BY ctid ROWS UNBOUNDED PRECEDING) AS k, ROW(%s) IS NOT NULL AS whole FROM ",
+	          key->columns, key->columns);
+	quote_ident_double(&sql, l->base.table);
+	sb_puts(&sql, ") s WHERE s.k > 1 AND s.whole ORDER BY s.n LIMIT 1");
+	int64_t row = 0;
+	if (!pg_exec_quiet(p, "ROLLBACK TO SAVEPOINT podmigrate_unique") ||
+	    !pg_catalog_query(l->base.db, sql.data, NULL, keep_int64, &row))
+		row = 0;
+	sb_free(&sql);
+	StrBuf msg = STRBUF_INIT;
+	if (row > 0)
+		sb_printf(&msg, "PostgreSQL refused row %lld of the rows loaded into %s", (long long)row, l->base.table);
+	else
+		sb_printf(&msg, "PostgreSQL refused a row of %s", l->base.table);
+	sb_printf(&msg, ", %s %s", strchr(key->columns, ',') ? "columns" : "column", key->columns);
+	log_error("%s: %s", msg.data, error);
+	sb_free(&msg);
+}
+
+/* Builds the unique keys drop_unique_keys dropped; a duplicate is named by its row. */
+static bool rebuild_unique_keys(PgLoader *l)
+{
+	PgDb *p = (PgDb *)l->base.db;
+	if (l->key_count == 0)
+		return true;
+	if (!pg_exec_quiet(p, "SAVEPOINT podmigrate_unique"))
+		return false;
+	for (size_t i = 0; i < l->key_count; i++) {
+		PGresult *res = PQexec(p->conn, l->keys[i].rebuild);
+		bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		bool duplicate = !ok && state && !strcmp(state, "23505");
+		PQclear(res);
+		if (ok)
+			continue;
+		char *error = xstrdup(pg_error(p));
+		if (duplicate)
+			report_duplicate(l, &l->keys[i], error);
+		else
+			log_error("PostgreSQL: %s (in: %.200s)", error, l->keys[i].rebuild);
+		free(error);
+		return false;
+	}
+	return pg_exec_quiet(p, "RELEASE SAVEPOINT podmigrate_unique");
+}
+
 static bool pg_load_end(DbLoader *loader)
 {
 	PgLoader *l = (PgLoader *)loader;
 	bool ok = pg_flush(l);
 	ok = pg_copy_finish((PgDb *)loader->db, ok ? NULL : "podmigrate stopped the load", loader) && ok;
+	ok = ok && rebuild_unique_keys(l);
 	pg_load_free(l);
 	return ok;
 }
@@ -926,6 +1138,7 @@ const DbOps db_pgsql_ops = {
 	.clear_tables = pg_clear_tables,
 	.suspend_foreign_keys = pg_suspend_foreign_keys,
 	.resume_foreign_keys = pg_resume_foreign_keys,
+	.resume_foreign_keys_checked = pg_resume_foreign_keys_checked,
 	.next_id = pg_next_id,
 	.iexact_keys = pg_iexact_keys,
 	.load_begin = pg_load_begin,

@@ -3,6 +3,7 @@
 #include "log.h"
 #include "pod_schema.h"
 #include "pod_tag_export.h"
+#include "row_stream.h"
 #include "row_writer.h"
 #include "stop.h"
 
@@ -71,7 +72,14 @@ static bool export_table(Db *db, JsonWriter *w, const char *table, bool show, Ex
 	ts.progress.hidden = !show;
 	json_key(w, table, strlen(table));
 	json_begin_array(w);
-	ok = ok && db_query(db, sql, write_table_row, &ts);
+	/* read by a thread of its own: the engine's rows are fetched and split while this one writes JSON */
+	RowStream *rows = ok ? row_stream_open(db, sql) : NULL;
+	const DbValue *values;
+	size_t ncols;
+	ok = rows != NULL;
+	while (ok && row_stream_next(rows, &values, &ncols))
+		ok = write_table_row(&ts, values, ncols);
+	ok = (!rows || row_stream_close(rows)) && ok;
 	json_end_array(w);
 	free(sql);
 	row_writer_free(&ts.rw);

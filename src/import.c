@@ -40,11 +40,13 @@ static bool recount_tags(ImportRun *run)
 static bool import_steps(ImportRun *run, FILE *in, const StrList *target_tables)
 {
 	const ImportSettings *s = run->settings;
+	bool checked = false; /* every key of the written tables validated by the engine: nothing dangles */
 	return pod_check_v4(target_tables, s->force) && db_begin(run->db) && db_defer_constraints(run->db) &&
-	       read_file(run, in, target_tables) &&
-	       integrity_remove_dangling(run->db, &run->written_tables, target_tables, &run->rejects, s->strict,
-	                                 &run->summary) &&
-	       recount_tags(run) && db_resume_foreign_keys(run->db) && reject_log_finish(&run->rejects);
+	       read_file(run, in, target_tables) && db_resume_foreign_keys_checked(run->db, &checked) &&
+	       (checked || (integrity_remove_dangling(run->db, &run->written_tables, target_tables, &run->rejects,
+	                                              s->strict, &run->summary) &&
+	                    recount_tags(run) && db_resume_foreign_keys(run->db))) &&
+	       reject_log_finish(&run->rejects);
 }
 
 /* Commits, or rolls back a dry run or a failure; false when the target is unchanged by a failure. */

@@ -2,6 +2,7 @@
 
 #include "log.h"
 #include "pod_tags.h"
+#include "spill.h"
 #include "strmap.h"
 #include "table_sync.h"
 #include "values.h"
@@ -20,50 +21,54 @@ typedef struct Tag {
 	int64_t count;
 } Tag;
 
+/* A row of the pseudo-table in the rows spill, followed by its tag string's len bytes. */
+typedef struct RowHeader {
+	int64_t object_id;
+	uint64_t row;
+	uint32_t len;
+} RowHeader;
+
+/* An object of the target taking tags, in the objects spill, followed by its names' spelling indexes. */
+typedef struct ObjectHeader {
+	int64_t object_id;
+	uint32_t names;
+} ObjectHeader;
+
+/* Where a row of the rows spill is, for reading them in ascending object id when the file was not. */
+typedef struct RowPlace {
+	int64_t object_id;
+	uint64_t offset;
+} RowPlace;
+
+/*
+ * What grows with the number of objects goes to two scratch files (spill.h):
+ * the rows as read, then the objects the target has, in ascending id, each
+ * with its names as indexes of spellings. Memory holds the distinct
+ * spellings and tags, and 16 bytes per row only if the file did not list
+ * its objects in ascending id (podmigrate's export does).
+ */
 struct PodTagImport {
 	Db *db;
 	const PodTagSource *source;
 	TableSummary *summary;
-	int64_t *object_ids; /* ids of the tagged model in the target, sorted */
-	bool *object_seen;   /* parallel: that object already had its row */
-	size_t object_count, object_cap;
+	DbColumns relation_columns;
+	Spill rows;
+	uint64_t row_count;
+	int64_t last_object_id;
+	bool unsorted;
+	RowPlace *places; /* when unsorted: every row, sorted */
+	Spill objects;
+	StrMap spelling_index; /* a name as written -> its index in spellings */
+	StrList spellings;
+	size_t *spelling_tag;  /* spelling index -> tag index */
 	Tag *tags;
 	size_t tag_count, tag_cap;
-	StrMap by_key;      /* the engine's iexact key -> tag index */
-	DbColumns relation_columns;
 	int64_t relation_count;
 	size_t *object_tags; /* tag indexes of the current object, to drop repeats */
 	size_t object_tags_cap;
 	uint64_t skipped_objects;
 	StrBuf skipped_ids;
-	/* the pseudo-table's rows, kept compactly to be taken in ascending object id */
-	struct TagRow {
-		int64_t object_id;
-		uint64_t row;
-		size_t offset, len; /* the tag string in text */
-	} *rows;
-	size_t row_count, row_cap;
-	StrBuf text;
-	/*
-	 * The names parsed once: for each row, how many (none for an absent
-	 * object), then each name's spelling, in order; each spelling's tag.
-	 */
-	uint32_t *row_names;
-	uint32_t *occurrences;
-	size_t occurrence_count, occurrence_cap;
-	size_t *spelling_tag;
 };
-
-static bool collect_id(void *ctx, const DbValue *values, size_t ncols)
-{
-	PodTagImport *ti = ctx;
-	(void)ncols;
-	if (!values[0].data)
-		return true;
-	ti->object_ids = xgrow(ti->object_ids, ti->object_count, &ti->object_cap, sizeof(int64_t));
-	ti->object_ids[ti->object_count++] = strtoll(values[0].data, NULL, 10);
-	return true;
-}
 
 /* The relation table's three columns, in the order the loader gets them. */
 static bool relation_columns(Db *db, const PodTagSource *source, DbColumns *out)
@@ -79,16 +84,10 @@ PodTagImport *pod_tag_import_begin(Db *db, const PodTagSource *source, TableSumm
 	ti->db = db;
 	ti->source = source;
 	ti->summary = summary;
-	StrBuf sql = STRBUF_INIT;
-	sb_puts(&sql, "SELECT id FROM ");
-	db_quote_ident(db, &sql, source->object_table);
-	sb_puts(&sql, " ORDER BY id");
-	bool ok = relation_columns(db, source, &ti->relation_columns) && db_query(db, sql.data, collect_id, ti);
-	sb_free(&sql);
-	if (ok) {
-		ti->object_seen = xmalloc(ti->object_count + 1);
-		memset(ti->object_seen, 0, ti->object_count + 1);
-	}
+	StrBuf purpose = STRBUF_INIT;
+	sb_printf(&purpose, "the rows of %s", source->table);
+	bool ok = relation_columns(db, source, &ti->relation_columns) && spill_open(&ti->rows, purpose.data);
+	sb_free(&purpose);
 	if (!ok) {
 		pod_tag_import_abort(ti);
 		return NULL;
@@ -96,106 +95,10 @@ PodTagImport *pod_tag_import_begin(Db *db, const PodTagSource *source, TableSumm
 	return ti;
 }
 
-/* Index of id in the sorted ids, or -1. */
-static ssize_t find_object(const PodTagImport *ti, int64_t id)
+static void note_skipped(PodTagImport *ti, int64_t id)
 {
-	size_t lo = 0, hi = ti->object_count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ti->object_ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < ti->object_count && ti->object_ids[lo] == id ? (ssize_t)lo : -1;
-}
-
-static void note_skipped(PodTagImport *ti, const char *id, size_t len)
-{
-	if (ti->skipped_objects++ < SKIPPED_IDS_SHOWN) {
-		if (ti->skipped_ids.len)
-			sb_puts(&ti->skipped_ids, ", ");
-		sb_append(&ti->skipped_ids, id, len);
-	}
-}
-
-/*
- * Whether a row's object takes tags: not when the target lacks it (noted
- * and skipped), nor for a second row of the same object (*failed, logged).
- */
-static bool object_takes_tags(PodTagImport *ti, const struct TagRow *r, bool *failed)
-{
-	char id_text[24];
-	snprintf(id_text, sizeof(id_text), "%" PRId64, r->object_id);
-	ssize_t object = find_object(ti, r->object_id);
-	if (object < 0) {
-		note_skipped(ti, id_text, strlen(id_text));
-		return false;
-	}
-	if (ti->object_seen[object]) {
-		log_error("table %s, row %" PRIu64 ": %s %s has a second row", ti->source->table, r->row,
-		          ti->source->id_column, id_text);
-		*failed = true;
-		return false;
-	}
-	ti->object_seen[object] = true;
-	return true;
-}
-
-/*
- * Tags for every spelling, in order of first appearance (objects in ascending
- * id, names in order): a spelling whose iexact key is already a tag's joins
- * it (the first spelling names the tag), else it makes a new tag. The keys
- * are asked of the engine all at once (MariaDB computes them).
- */
-static bool assign_tags(PodTagImport *ti)
-{
-	StrList spellings = STRLIST_INIT, keys = STRLIST_INIT, names = STRLIST_INIT;
-	StrMap seen = {0};
-	bool failed = false;
-	ti->row_names = xmalloc(sizeof(uint32_t) * (ti->row_count ? ti->row_count : 1));
-	for (size_t r = 0; r < ti->row_count && !failed; r++) {
-		ti->row_names[r] = 0;
-		if (!object_takes_tags(ti, &ti->rows[r], &failed))
-			continue; /* an absent object's names make no tag */
-		strlist_free(&names);
-		pod_tags_parse(ti->text.data + ti->rows[r].offset, ti->rows[r].len, &names);
-		ti->row_names[r] = (uint32_t)names.count;
-		for (size_t n = 0; n < names.count; n++) {
-			size_t spelling;
-			const char *name = names.items[n];
-			if (!strmap_get(&seen, name, strlen(name), &spelling)) {
-				spelling = spellings.count;
-				strmap_put(&seen, name, strlen(name), spelling);
-				strlist_add(&spellings, name);
-			}
-			ti->occurrences = xgrow(ti->occurrences, ti->occurrence_count, &ti->occurrence_cap, sizeof(uint32_t));
-			ti->occurrences[ti->occurrence_count++] = (uint32_t)spelling;
-		}
-	}
-	sb_free(&ti->text); /* parsed: not needed any more */
-	ti->spelling_tag = xmalloc(sizeof(size_t) * (spellings.count ? spellings.count : 1));
-	strlist_free(&names);
-	bool ok = !failed && db_iexact_keys(ti->db, ti->source->tag_table, "name", &spellings, &keys);
-	if (ok && keys.count != spellings.count) {
-		log_error("%s: %zu keys for %zu tag names", ti->source->tag_table, keys.count, spellings.count);
-		ok = false;
-	}
-	for (size_t i = 0; ok && i < spellings.count; i++) {
-		const char *name = spellings.items[i], *key = keys.items[i];
-		size_t index;
-		if (!strmap_get(&ti->by_key, key, strlen(key), &index)) {
-			ti->tags = xgrow(ti->tags, ti->tag_count, &ti->tag_cap, sizeof(Tag));
-			index = ti->tag_count++;
-			ti->tags[index] = (Tag){xstrdup(name), strlen(name), NULL, 0, 0};
-			strmap_put(&ti->by_key, key, strlen(key), index);
-		}
-		ti->spelling_tag[i] = index;
-	}
-	strlist_free(&spellings);
-	strlist_free(&keys);
-	strmap_free(&seen);
-	return ok;
+	if (ti->skipped_objects++ < SKIPPED_IDS_SHOWN)
+		sb_printf(&ti->skipped_ids, "%s%" PRId64, ti->skipped_ids.len ? ", " : "", id);
 }
 
 bool pod_tag_import_row(PodTagImport *ti, const JsonField *fields, size_t count, uint64_t row)
@@ -217,35 +120,240 @@ bool pod_tag_import_row(PodTagImport *ti, const JsonField *fields, size_t count,
 		log_error("table %s, row %" PRIu64 ": a tag name holds a NUL character", ti->source->table, row);
 		return false;
 	}
-	ti->rows = xgrow(ti->rows, ti->row_count, &ti->row_cap, sizeof(*ti->rows));
-	size_t len = names->type == JSON_STRING ? names->len : 0;
-	ti->rows[ti->row_count++] = (struct TagRow){strtoll(id->text, NULL, 10), row, ti->text.len, len};
-	sb_append(&ti->text, len ? names->text : "", len);
-	return true;
+	if (names->type == JSON_STRING && names->len > UINT32_MAX) {
+		log_error("table %s, row %" PRIu64 ": a tag string of more than 4 GB", ti->source->table, row);
+		return false;
+	}
+	RowHeader h = {strtoll(id->text, NULL, 10), row, names->type == JSON_STRING ? (uint32_t)names->len : 0};
+	if (ti->row_count++ && h.object_id < ti->last_object_id)
+		ti->unsorted = true;
+	ti->last_object_id = h.object_id;
+	return spill_write(&ti->rows, &h, sizeof(h)) && spill_write(&ti->rows, names->text, h.len);
 }
 
 /* Ascending object id; file order among equal ids (reported as an error later). */
-static int compare_rows(const void *a, const void *b)
+static int compare_places(const void *a, const void *b)
 {
-	const struct TagRow *x = a, *y = b;
+	const RowPlace *x = a, *y = b;
 	if (x->object_id != y->object_id)
 		return x->object_id < y->object_id ? -1 : 1;
-	return x->row < y->row ? -1 : x->row > y->row;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* The rows' places, sorted: for a file that did not list its objects in ascending id. */
+static bool sort_rows(PodTagImport *ti)
+{
+	ti->places = xmalloc(sizeof(RowPlace) * (size_t)ti->row_count);
+	StrBuf text = STRBUF_INIT;
+	uint64_t offset = 0;
+	bool ok = spill_seek(&ti->rows, 0);
+	for (uint64_t r = 0; ok && r < ti->row_count; r++) {
+		RowHeader h = {0};
+		ok = spill_read(&ti->rows, &h, sizeof(h), NULL);
+		sb_reset(&text);
+		sb_reserve(&text, h.len);
+		ok = ok && spill_read(&ti->rows, text.data, h.len, NULL);
+		ti->places[r] = (RowPlace){h.object_id, offset};
+		offset += sizeof(h) + h.len;
+	}
+	sb_free(&text);
+	if (ok)
+		qsort(ti->places, (size_t)ti->row_count, sizeof(RowPlace), compare_places);
+	return ok;
 }
 
 /*
- * Walks the relations to write, in the order of their ids: objects in
- * ascending id, then their names in order, a tag met twice on one object
- * ("Python" and "python") making one relation.
+ * Rows in ascending object id are merged with the ids of the target's
+ * objects (also ascending): a row whose object the target lacks is noted
+ * and skipped, a second row of an object is an error; the others go to the
+ * objects spill with their names' spellings, numbered in order of first
+ * appearance (objects in ascending id, names in order).
+ */
+typedef struct Merge {
+	PodTagImport *ti;
+	uint64_t next;     /* rows read so far, in ascending object id */
+	bool have;         /* row holds the next row */
+	RowHeader row;
+	StrBuf text;
+	StrList names;
+	bool failed;
+} Merge;
+
+static bool merge_advance(Merge *m)
+{
+	PodTagImport *ti = m->ti;
+	m->have = false;
+	if (m->next >= ti->row_count)
+		return true;
+	uint64_t at = ti->places ? ti->places[m->next].offset : 0;
+	m->next++;
+	if (ti->places ? !spill_read_at(&ti->rows, at, &m->row, sizeof(m->row))
+	               : !spill_read(&ti->rows, &m->row, sizeof(m->row), NULL))
+		return false;
+	sb_reset(&m->text);
+	sb_reserve(&m->text, (size_t)m->row.len + 1);
+	if (ti->places ? !spill_read_at(&ti->rows, at + sizeof(m->row), m->text.data, m->row.len)
+	               : !spill_read(&ti->rows, m->text.data, m->row.len, NULL))
+		return false;
+	m->text.len = m->row.len;
+	m->text.data[m->text.len] = '\0';
+	m->have = true;
+	return true;
+}
+
+static bool take_object(Merge *m)
+{
+	PodTagImport *ti = m->ti;
+	strlist_free(&m->names);
+	pod_tags_parse(m->text.data, m->text.len, &m->names);
+	ObjectHeader h = {m->row.object_id, (uint32_t)m->names.count};
+	if (!spill_write(&ti->objects, &h, sizeof(h)))
+		return false;
+	for (size_t n = 0; n < m->names.count; n++) {
+		const char *name = m->names.items[n];
+		size_t spelling;
+		if (!strmap_get(&ti->spelling_index, name, strlen(name), &spelling)) {
+			spelling = ti->spellings.count;
+			strmap_put(&ti->spelling_index, name, strlen(name), spelling);
+			strlist_add(&ti->spellings, name);
+		}
+		uint32_t index = (uint32_t)spelling;
+		if (!spill_write(&ti->objects, &index, sizeof(index)))
+			return false;
+	}
+	return true;
+}
+
+/* The rows before object id, whose objects the target lacks, then id's own if present; !present: every row left. */
+static bool merge_upto(Merge *m, int64_t id, bool present)
+{
+	while (m->have && (!present || m->row.object_id < id)) {
+		note_skipped(m->ti, m->row.object_id);
+		if (!merge_advance(m))
+			return false;
+	}
+	if (!present || !m->have || m->row.object_id != id)
+		return true;
+	if (!take_object(m) || !merge_advance(m))
+		return false;
+	if (m->have && m->row.object_id == id) {
+		log_error("table %s, row %" PRIu64 ": %s %" PRId64 " has a second row", m->ti->source->table, m->row.row,
+		          m->ti->source->id_column, id);
+		return false;
+	}
+	return true;
+}
+
+static bool merge_id(void *ctx, const DbValue *values, size_t ncols)
+{
+	Merge *m = ctx;
+	(void)ncols;
+	if (!values[0].data)
+		return true;
+	if (!merge_upto(m, strtoll(values[0].data, NULL, 10), true)) {
+		m->failed = true;
+		return false;
+	}
+	return true;
+}
+
+static bool merge_objects(PodTagImport *ti)
+{
+	StrBuf purpose = STRBUF_INIT;
+	sb_printf(&purpose, "the objects of %s", ti->source->table);
+	bool ok = spill_open(&ti->objects, purpose.data);
+	sb_free(&purpose);
+	if (!ok || (ti->unsorted && !sort_rows(ti)) || !spill_seek(&ti->rows, 0))
+		return false;
+	Merge m = {.ti = ti};
+	StrBuf sql = STRBUF_INIT;
+	sb_puts(&sql, "SELECT id FROM ");
+	db_quote_ident(ti->db, &sql, ti->source->object_table);
+	sb_puts(&sql, " ORDER BY id");
+	ok = merge_advance(&m) && db_query(ti->db, sql.data, merge_id, &m) && !m.failed && merge_upto(&m, 0, false);
+	sb_free(&sql);
+	sb_free(&m.text);
+	strlist_free(&m.names);
+	spill_close(&ti->rows); /* merged: not needed any more */
+	free(ti->places);
+	ti->places = NULL;
+	return ok;
+}
+
+/* A spelling's iexact key, to group the spellings of one tag by sorting. */
+typedef struct KeyedSpelling {
+	const char *key;
+	size_t spelling;
+} KeyedSpelling;
+
+static int compare_keyed(const void *a, const void *b)
+{
+	const KeyedSpelling *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->spelling > y->spelling) - (x->spelling < y->spelling);
+}
+
+/*
+ * Tags for every spelling, in order of first appearance: spellings whose
+ * iexact keys are equal make one tag, named by the first of them. The keys
+ * are asked of the engine all at once (MariaDB computes them), then grouped
+ * by sorting: no hash map of every tag.
+ */
+static bool assign_tags(PodTagImport *ti)
+{
+	strmap_free(&ti->spelling_index); /* the merge is done */
+	StrList keys = STRLIST_INIT;
+	StrList *spellings = &ti->spellings;
+	size_t n = spellings->count;
+	bool ok = db_iexact_keys(ti->db, ti->source->tag_table, "name", spellings, &keys);
+	if (ok && keys.count != n) {
+		log_error("%s: %zu keys for %zu tag names", ti->source->tag_table, keys.count, n);
+		ok = false;
+	}
+	if (!ok) {
+		strlist_free(&keys);
+		return false;
+	}
+	KeyedSpelling *sorted = xmalloc(sizeof(KeyedSpelling) * (n ? n : 1));
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = (KeyedSpelling){keys.items[i], i};
+	qsort(sorted, n, sizeof(KeyedSpelling), compare_keyed);
+	/* each spelling's first spelling of the same key, which comes first in spelling order */
+	size_t *first = xmalloc(sizeof(size_t) * (n ? n : 1));
+	for (size_t i = 0; i < n; i++)
+		first[sorted[i].spelling] = i && !strcmp(sorted[i].key, sorted[i - 1].key) ? first[sorted[i - 1].spelling]
+		                                                                           : sorted[i].spelling;
+	free(sorted);
+	strlist_free(&keys);
+	ti->spelling_tag = xmalloc(sizeof(size_t) * (n ? n : 1));
+	for (size_t i = 0; i < n; i++) {
+		if (first[i] != i) {
+			ti->spelling_tag[i] = ti->spelling_tag[first[i]];
+			continue;
+		}
+		ti->tags = xgrow(ti->tags, ti->tag_count, &ti->tag_cap, sizeof(Tag));
+		char *name = spellings->items[i];
+		spellings->items[i] = NULL; /* the tag owns it now */
+		ti->tags[ti->tag_count] = (Tag){name, strlen(name), NULL, 0, 0};
+		ti->spelling_tag[i] = ti->tag_count++;
+	}
+	free(first);
+	strlist_free(spellings);
+	return true;
+}
+
+/*
+ * Walks the relations to write, in the order of their ids, from the objects
+ * spill: objects in ascending id, then their names in order, a tag met
+ * twice on one object ("Python" and "python") making one relation.
  */
 typedef struct RelationCursor {
 	PodTagImport *ti;
-	size_t next_row;        /* the row to open next */
-	size_t next_occurrence; /* in ti->occurrences */
-	uint32_t names_left;    /* of the open row */
+	uint32_t names_left; /* of the open object */
 	int64_t object_id;
 	size_t distinct; /* tags of the open object so far, in ti->object_tags */
 	int64_t relation_id;
+	bool failed;     /* the spill could not be read (logged) */
 	char id_text[24], object_text[24], tag_text[24];
 } RelationCursor;
 
@@ -253,17 +361,27 @@ static void relation_rewind(void *ctx)
 {
 	RelationCursor *c = ctx;
 	PodTagImport *ti = c->ti;
+	bool failed = c->failed;
 	memset(c, 0, sizeof(*c));
 	c->ti = ti;
+	c->failed = failed || !spill_seek(&ti->objects, 0);
 }
 
 static bool relation_step(RelationCursor *c, size_t *tag)
 {
 	PodTagImport *ti = c->ti;
+	bool end;
+	if (c->failed)
+		return false;
 	for (;;) {
 		while (c->names_left > 0) {
 			c->names_left--;
-			size_t t = ti->spelling_tag[ti->occurrences[c->next_occurrence++]];
+			uint32_t spelling;
+			if (!spill_read(&ti->objects, &spelling, sizeof(spelling), NULL)) {
+				c->failed = true;
+				return false;
+			}
+			size_t t = ti->spelling_tag[spelling];
 			bool repeated = false;
 			for (size_t k = 0; k < c->distinct && !repeated; k++)
 				repeated = ti->object_tags[k] == t;
@@ -275,12 +393,14 @@ static bool relation_step(RelationCursor *c, size_t *tag)
 			*tag = t;
 			return true;
 		}
-		if (c->next_row >= ti->row_count)
+		ObjectHeader h;
+		if (!spill_read(&ti->objects, &h, sizeof(h), &end)) {
+			c->failed = !end;
 			return false;
-		size_t r = c->next_row++;
-		c->names_left = ti->row_names[r];
+		}
+		c->names_left = h.names;
 		c->distinct = 0;
-		c->object_id = ti->rows[r].object_id;
+		c->object_id = h.object_id;
 	}
 }
 
@@ -301,13 +421,15 @@ static bool relation_next(void *ctx, int64_t *id, DbValue *values)
 }
 
 /* Each tag's count: the objects that carry it. */
-static void count_relations(PodTagImport *ti)
+static bool count_relations(PodTagImport *ti)
 {
 	RelationCursor c = {.ti = ti};
+	relation_rewind(&c);
 	size_t tag;
 	while (relation_step(&c, &tag))
 		ti->tags[tag].count++;
 	ti->relation_count = c.relation_id;
+	return !c.failed;
 }
 
 /* Slugs as tagulous gives them, tag after tag in id order (pod_tags.h). */
@@ -361,7 +483,7 @@ static bool write_rows(PodTagImport *ti, SyncResult *relations, SyncResult *tags
 	const SyncSource relation_source = {&relation_cursor, relation_rewind, relation_next};
 	const SyncSource tag_source = {&tag_cursor, tag_rewind, tag_next};
 	bool ok = table_sync(ti->db, ti->source->relation_table, &ti->relation_columns, &relation_source, relations) &&
-	          db_pick_columns(ti->db, ti->source->tag_table, tag_columns, 5, &columns) &&
+	          !relation_cursor.failed && db_pick_columns(ti->db, ti->source->tag_table, tag_columns, 5, &columns) &&
 	          table_sync(ti->db, ti->source->tag_table, &columns, &tag_source, tags) &&
 	          db_reset_sequence(ti->db, ti->source->tag_table, &columns.items[0]) &&
 	          db_reset_sequence(ti->db, ti->source->relation_table, &ti->relation_columns.items[0]);
@@ -371,12 +493,9 @@ static bool write_rows(PodTagImport *ti, SyncResult *relations, SyncResult *tags
 
 bool pod_tag_import_end(PodTagImport *ti)
 {
-	if (ti->row_count) /* an empty pseudo-table has no array at all */
-		qsort(ti->rows, ti->row_count, sizeof(*ti->rows), compare_rows);
 	SyncResult relations = {0}, tags = {0};
-	bool ok = assign_tags(ti);
+	bool ok = merge_objects(ti) && assign_tags(ti) && count_relations(ti);
 	if (ok) {
-		count_relations(ti);
 		make_slugs(ti);
 		ok = write_rows(ti, &relations, &tags);
 	}
@@ -437,16 +556,14 @@ void pod_tag_import_abort(PodTagImport *ti)
 		free(ti->tags[t].slug);
 	}
 	free(ti->tags);
-	free(ti->object_ids);
-	free(ti->object_seen);
 	free(ti->object_tags);
-	free(ti->row_names);
-	free(ti->occurrences);
 	free(ti->spelling_tag);
-	strmap_free(&ti->by_key);
+	free(ti->places);
+	strmap_free(&ti->spelling_index);
+	strlist_free(&ti->spellings);
 	db_columns_free(&ti->relation_columns);
 	sb_free(&ti->skipped_ids);
-	free(ti->rows);
-	sb_free(&ti->text);
+	spill_close(&ti->rows);
+	spill_close(&ti->objects);
 	free(ti);
 }

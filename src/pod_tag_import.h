@@ -1,12 +1,12 @@
 /*
  * Tags from django-tagging (v3) to django-tagulous (v4), set-based: the rows
- * of a tag pseudo-table of the export file are kept (compactly), then the
- * tags (name, slug, count) and their relation rows are computed and written
- * with table_sync: only the rows that differ from those already in the
- * target are deleted and inserted, so a re-run over the same data writes
- * nothing. Beyond the pseudo-table's text (kept until the names are
- * parsed, once) and 4 bytes per name, memory grows with the number of
- * distinct tags (plus a sorted array of the ids of the tagged model).
+ * of a tag pseudo-table of the export file go to a scratch file (spill.h),
+ * are merged in ascending object id with the ids of the tagged model in the
+ * target, then the tags (name, slug, count) and their relation rows are
+ * computed and written with table_sync: only the rows that differ from those
+ * already in the target are deleted and inserted, so a re-run over the same
+ * data writes nothing. Memory grows with the number of distinct tags, not
+ * with the objects (16 bytes per row only for a file not in id order).
  */
 #ifndef PODMIGRATE_POD_TAG_IMPORT_H
 #define PODMIGRATE_POD_TAG_IMPORT_H

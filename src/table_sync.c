@@ -137,10 +137,11 @@ static bool plan_row(void *ctx, const DbValue *values, size_t ncols)
 
 static bool delete_rows(Db *db, const Plan *p)
 {
+	/* emptied whole, even when already empty: a bulk load into an emptied table may build its indexes after */
+	if (p->delete_count == p->existing && (p->delete_count > 0 || p->result->inserted > 0))
+		return db_clear_tables(db, &p->table, 1);
 	if (p->delete_count == 0)
 		return true;
-	if (p->delete_count == p->existing)
-		return db_clear_tables(db, &p->table, 1);
 	return db_delete_ids(db, p->table, p->columns->items[0].name, p->deletes, p->delete_count);
 }
 

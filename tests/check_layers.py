@@ -19,7 +19,7 @@ SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
 
 # Lowest first. A name matches the first pattern that fits it.
 LAYERS = [
-    ("base", r"(strbuf|strmap|utf8|log|stop|atomic_file|byte_channel|json_reader|json_writer|db_url)"),
+    ("base", r"(strbuf|strmap|utf8|log|stop|atomic_file|byte_channel|spill|json_reader|json_writer|db_url)"),
     ("db", r"db(_\w+)?"),  # after base, which takes db_url
     ("rows", r"(values|row_writer|row_stream|table_sync|integrity|reject_log|summary|diff_report)"),
     ("pod", r"pod_\w+"),

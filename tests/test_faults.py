@@ -217,6 +217,31 @@ def reject_file_on_a_full_disk_fails_the_import_and_changes_nothing(engine):
     check_state(before, db_state(engine, url), "an import whose reject file could not be written")
 
 
+@test
+def tag_scratch_file_on_a_full_disk_fails_the_import_and_changes_nothing(engine):
+    """The tag pseudo-tables' rows go to a scratch file in $TMPDIR: on a full disk the import
+    fails (exit 1, naming what the file was for, where, and the reason), the target unchanged,
+    nothing left in $TMPDIR; a $TMPDIR that does not exist is named the same way."""
+    url = loaded_target(engine, TARGET)
+    before = db_state(engine, url)
+    fs = Tmpfs("tmpfs-spill-" + engine.name, size="64k")
+    with fs as directory:
+        fs.fill()
+        res = podmigrate("import", "--db", url, "-i", edge_export(engine), env={**os.environ, "TMPDIR": directory})
+        check_status(res.returncode, 1, "import with $TMPDIR full", res.stderr)
+        check("temporary file for the rows of video_tagging_tag_2_tagulous (in %s)" % directory in res.stderr,
+              "the scratch file is not named: " + res.stderr[-2000:])
+        check(any(m in res.stderr for m in NO_SPACE), "the reason is not given: " + res.stderr[-2000:])
+        check_eq(listing(directory), ["filler"], "files in the full $TMPDIR")
+    check_state(before, db_state(engine, url), "an import whose scratch file could not be written")
+    missing = os.path.join(fresh_dir("spill-missing-" + engine.name), "nowhere")
+    res = podmigrate("import", "--db", url, "-i", edge_export(engine), "--onlytags",
+                     env={**os.environ, "TMPDIR": missing})
+    check_status(res.returncode, 1, "import with $TMPDIR missing", res.stderr)
+    check("(in %s): cannot create it" % missing in res.stderr, "the missing $TMPDIR is not named: " + res.stderr[-2000:])
+    check_state(before, db_state(engine, url), "an import whose scratch file could not be made")
+
+
 # --- 4. symlinks -------------------------------------------------------------------------------
 
 

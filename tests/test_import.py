@@ -470,18 +470,42 @@ def foreign_keys(engine, url):
     return query(engine, url, sql)
 
 
+def keys_and_indexes(engine, url):
+    """Every constraint and index of the database, with its definition, from the catalog."""
+    sql = {
+        "postgresql": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                      "WHERE connamespace = current_schema()::regnamespace UNION ALL "
+                      "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                      "ORDER BY 1, 2, 3;",
+        "mariadb": "SELECT TABLE_NAME, INDEX_NAME, CONCAT(NON_UNIQUE, ' ', SEQ_IN_INDEX, ' ', COLUMN_NAME) "
+                   "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1, 2, 3;",
+        "sqlite": "SELECT tbl_name, name, IFNULL(sql, '') FROM sqlite_master WHERE type = 'index' ORDER BY 1, 2;",
+    }[engine.name]
+    return query(engine, url, sql)
+
+
 @test
-def every_foreign_key_is_back_after_import(engine):
-    """PostgreSQL's keys are dropped for the load and added back: none may be lost, even on failure."""
+def every_key_and_index_is_back_after_import(engine):
+    """PostgreSQL's foreign keys, indexes and unique keys are dropped for the load and built again:
+    none may be lost or changed, on success or on failure (a duplicate found at a unique key's
+    build, a dangling row found at the end)."""
     url = engine.create("pm_fks", version=V4)
-    before = foreign_keys(engine, url)
+    before, before_all = foreign_keys(engine, url), keys_and_indexes(engine, url)
     check(len(before) > 200, "too few foreign keys in the v4 schema: %d" % len(before))
+    check(len(before_all) > len(before), "too few keys and indexes: %d" % len(before_all))
     res = podmigrate("import", "--db", url, "-i", source_export(engine), "-q")
     check_eq(res.returncode, 0, "import: " + res.stderr[-1000:])
     check(foreign_keys(engine, url) == before, "foreign keys changed by the import")
+    check_eq(keys_and_indexes(engine, url), before_all, "keys and indexes after the import")
     path, _, _ = modified_source(engine, "fks-dangling", add_dangling_rows)
     check_eq(podmigrate("import", "--db", url, "-i", path, "--strict", "-q").returncode, 1, "strict import")
     check(foreign_keys(engine, url) == before, "foreign keys changed by a failed import")
+    rows = [{"id": i, "name": "group %d" % i} for i in range(1, 40)] * 2
+    path = bad_file("dupids-%s.json" % engine.name, json.dumps({"auth_group": rows}).encode())
+    res = podmigrate("import", "--db", url, "-i", path, "-q")
+    check_eq(res.returncode, 1, "duplicate ids: " + res.stderr[-1000:])
+    check("row 40" in res.stderr or "line 40" in res.stderr, "the refused row is not named: " + res.stderr[-1500:])
+    check_eq(keys_and_indexes(engine, url), before_all, "keys and indexes after a failed import")
 
 
 if __name__ == "__main__":

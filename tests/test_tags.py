@@ -466,6 +466,23 @@ def onlytags_failure_keeps_the_old_tags(engine):
     check_eq(read_tags(engine, url), tags_before, "tag rows after a failed --onlytags")
 
 
+@test
+def onlytags_refuses_a_second_row_of_one_video(engine):
+    """Two rows for video 2 (rows 2 and 4, out of id order): refused, naming the second row and
+    the id; a second row of a video the target lacks is skipped with it, not an error."""
+    url, _ = imported(engine, "pm_tags_second", "-q")
+    tags_before = read_tags(engine, url)
+    path = tags_file("second.json", [(3, "a"), (2, "b,c"), (987654, "x"), (2, "d"), (987654, "y")], [])
+    res = onlytags(url, path)
+    check_eq(res.returncode, 1, "exit status: " + res.stderr[-2000:])
+    check(re.search(r"video_tagging_tag_2_tagulous, row 4: video_id 2 has a second row", res.stderr),
+          "the second row is not named: " + res.stderr[-2000:])
+    check_eq(read_tags(engine, url), tags_before, "tag rows after a refused --onlytags")
+    path = tags_file("second-ghost.json", [(3, "a"), (987654, "x"), (2, "d"), (987654, "y")], [])
+    res = onlytags(url, path, "-q")
+    check_eq(res.returncode, 0, "a ghost's second row: " + res.stderr[-2000:])
+
+
 # kept tags, kept links; tags written, deleted; links written, deleted (videos)
 SYNC_REPORT = re.compile(r"video_tagging_tag_2_tagulous\s+kept (\d+) tags and (\d+) links already right; "
                          r"tags: (\d+) written, (\d+) deleted; links: (\d+) written, (\d+) deleted")
