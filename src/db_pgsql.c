@@ -491,6 +491,8 @@ static bool build_indexes(PgDb *p)
 static bool add_keys(PgDb *p, bool may_dangle, bool *dangling)
 {
 	*dangling = false;
+	log_debug("PostgreSQL: the %zu foreign keys set aside added back, each validated by one query%s",
+	          p->suspended_count, may_dangle ? " (undone if a row dangles)" : "");
 	if (may_dangle && !pg_exec_quiet(p, "SAVEPOINT podmigrate_check"))
 		return false;
 	StrBuf sql = STRBUF_INIT;

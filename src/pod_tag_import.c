@@ -16,10 +16,8 @@
 typedef struct Tag {
 	char *name;
 	size_t name_len;
-	char *slug;
-	size_t slug_len;
 	int64_t count;
-} Tag;
+} Tag; /* its slug: ti->slugs, by tag index */
 
 /* A row of the pseudo-table in the rows spill, followed by its tag string's len bytes. */
 typedef struct RowHeader {
@@ -63,6 +61,7 @@ struct PodTagImport {
 	size_t *spelling_tag;  /* spelling index -> tag index */
 	Tag *tags;
 	size_t tag_count, tag_cap;
+	PodSlugs slugs; /* the tags' slugs, in tag order */
 	int64_t relation_count;
 	size_t *object_tags; /* tag indexes of the current object, to drop repeats */
 	size_t object_tags_cap;
@@ -326,6 +325,8 @@ static bool assign_tags(PodTagImport *ti)
 	free(sorted);
 	strlist_free(&keys);
 	ti->spelling_tag = xmalloc(sizeof(size_t) * (n ? n : 1));
+	ti->tag_cap = n ? n : 1; /* at most one tag per spelling: no regrowth */
+	ti->tags = xmalloc(sizeof(Tag) * ti->tag_cap);
 	for (size_t i = 0; i < n; i++) {
 		if (first[i] != i) {
 			ti->spelling_tag[i] = ti->spelling_tag[first[i]];
@@ -334,7 +335,7 @@ static bool assign_tags(PodTagImport *ti)
 		ti->tags = xgrow(ti->tags, ti->tag_count, &ti->tag_cap, sizeof(Tag));
 		char *name = spellings->items[i];
 		spellings->items[i] = NULL; /* the tag owns it now */
-		ti->tags[ti->tag_count] = (Tag){name, strlen(name), NULL, 0, 0};
+		ti->tags[ti->tag_count] = (Tag){name, strlen(name), 0};
 		ti->spelling_tag[i] = ti->tag_count++;
 	}
 	free(first);
@@ -432,18 +433,12 @@ static bool count_relations(PodTagImport *ti)
 	return !c.failed;
 }
 
-/* Slugs as tagulous gives them, tag after tag in id order (pod_tags.h). */
+/* Slugs as tagulous gives them, tag after tag in id order (pod_tags.h), kept by ti->slugs. */
 static void make_slugs(PodTagImport *ti)
 {
-	PodSlugs slugs = {0};
 	StrBuf slug = STRBUF_INIT;
-	for (size_t t = 0; t < ti->tag_count; t++) {
-		Tag *tag = &ti->tags[t];
-		pod_slugs_next(&slugs, tag->name, tag->name_len, &slug);
-		tag->slug_len = slug.len;
-		tag->slug = sb_steal(&slug);
-	}
-	pod_slugs_free(&slugs);
+	for (size_t t = 0; t < ti->tag_count; t++)
+		pod_slugs_next(&ti->slugs, ti->tags[t].name, ti->tags[t].name_len, &slug);
 	sb_free(&slug);
 }
 
@@ -467,7 +462,9 @@ static bool tag_next(void *ctx, int64_t *id, DbValue *values)
 	snprintf(c->count_text, sizeof(c->count_text), "%" PRId64, tag->count);
 	values[0] = (DbValue){c->id_text, strlen(c->id_text)};
 	values[1] = (DbValue){tag->name, tag->name_len};
-	values[2] = (DbValue){tag->slug, tag->slug_len};
+	size_t slug_len;
+	const char *slug = pod_slugs_at(&c->ti->slugs, c->next - 1, &slug_len);
+	values[2] = (DbValue){slug, slug_len};
 	values[3] = (DbValue){c->count_text, strlen(c->count_text)};
 	values[4] = (DbValue){"0", 1}; /* protected */
 	return true;
@@ -551,10 +548,9 @@ void pod_tag_import_abort(PodTagImport *ti)
 {
 	if (!ti)
 		return;
-	for (size_t t = 0; t < ti->tag_count; t++) {
+	for (size_t t = 0; t < ti->tag_count; t++)
 		free(ti->tags[t].name);
-		free(ti->tags[t].slug);
-	}
+	pod_slugs_free(&ti->slugs);
 	free(ti->tags);
 	free(ti->object_tags);
 	free(ti->spelling_tag);

@@ -133,6 +133,66 @@ static size_t numbered_base(const char *slug, size_t len)
 	return i - 1;
 }
 
+/* FNV-1a: the slugs are short, the table only needs them spread. */
+static uint64_t slug_hash(const char *s, size_t len)
+{
+	uint64_t h = 14695981039346656037u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+	return h;
+}
+
+const char *pod_slugs_at(const PodSlugs *s, size_t i, size_t *len)
+{
+	size_t end = i + 1 < s->count ? s->starts[i + 1] - 1 : s->arena.len;
+	*len = end - s->starts[i];
+	return s->arena.data + s->starts[i];
+}
+
+/* The slot of slug: the one holding it, else the empty one where it would go. */
+static uint32_t *slug_slot(const PodSlugs *s, const char *slug, size_t len)
+{
+	size_t mask = s->slot_count - 1;
+	for (size_t j = (size_t)slug_hash(slug, len) & mask;; j = (j + 1) & mask) {
+		if (!s->slots[j])
+			return &s->slots[j];
+		size_t got_len;
+		const char *got = pod_slugs_at(s, s->slots[j] - 1, &got_len);
+		if (got_len == len && !memcmp(got, slug, len))
+			return &s->slots[j];
+	}
+}
+
+static bool slug_used(const PodSlugs *s, const char *slug, size_t len)
+{
+	return s->slot_count && *slug_slot(s, slug, len);
+}
+
+/* Keeps slug (not yet used) as the next one given; the table stays under half full. */
+static void add_slug(PodSlugs *s, const char *slug, size_t len)
+{
+	if (s->count >= UINT32_MAX - 1)
+		abort(); /* 4 G tags: out of memory long before */
+	s->starts = xgrow(s->starts, s->count, &s->cap, sizeof(size_t));
+	if (s->count)
+		sb_putc(&s->arena, '\0');
+	s->starts[s->count++] = s->arena.len;
+	sb_append(&s->arena, slug, len);
+	if (s->count * 2 > s->slot_count) {
+		free(s->slots);
+		s->slot_count = s->slot_count ? s->slot_count * 2 : 1024;
+		s->slots = xmalloc(sizeof(uint32_t) * s->slot_count);
+		memset(s->slots, 0, sizeof(uint32_t) * s->slot_count);
+		for (size_t i = 0; i < s->count; i++) {
+			size_t l;
+			const char *g = pod_slugs_at(s, i, &l);
+			*slug_slot(s, g, l) = (uint32_t)(i + 1);
+		}
+	} else {
+		*slug_slot(s, slug, len) = (uint32_t)s->count;
+	}
+}
+
 void pod_slugs_next(PodSlugs *s, const char *name, size_t len, StrBuf *slug)
 {
 	sb_reset(&s->full);
@@ -140,8 +200,7 @@ void pod_slugs_next(PodSlugs *s, const char *name, size_t len, StrBuf *slug)
 	const StrBuf *full = &s->full;
 	sb_reset(slug);
 	sb_append(slug, full->data, full->len < SLUG_MAX_LENGTH ? full->len : SLUG_MAX_LENGTH);
-	size_t dummy;
-	if (strmap_get(&s->used, slug->data, slug->len, &dummy)) {
+	if (slug_used(s, slug->data, slug->len)) {
 		size_t base_len = full->len < SLUG_MAX_LENGTH - SLUG_TRUNCATE_UNIQUE ? full->len
 		                                                                    : SLUG_MAX_LENGTH - SLUG_TRUNCATE_UNIQUE;
 		size_t n = 0;
@@ -150,7 +209,7 @@ void pod_slugs_next(PodSlugs *s, const char *name, size_t len, StrBuf *slug)
 		sb_append(slug, full->data, base_len);
 		sb_printf(slug, "_%zu", n + 1);
 	}
-	strmap_put(&s->used, slug->data, slug->len, 1);
+	add_slug(s, slug->data, slug->len);
 	size_t base = numbered_base(slug->data, slug->len);
 	if (base) {
 		size_t n = (size_t)strtoull(slug->data + base + 1, NULL, 10), old = 0;
@@ -161,7 +220,12 @@ void pod_slugs_next(PodSlugs *s, const char *name, size_t len, StrBuf *slug)
 
 void pod_slugs_free(PodSlugs *s)
 {
-	strmap_free(&s->used);
+	sb_free(&s->arena);
+	free(s->starts);
+	free(s->slots);
+	s->starts = NULL;
+	s->slots = NULL;
+	s->count = s->cap = s->slot_count = 0;
 	strmap_free(&s->highest);
 	sb_free(&s->full);
 }

@@ -5,6 +5,8 @@
 #include "strbuf.h"
 #include "strmap.h"
 
+#include <stdint.h>
+
 /*
  * Appends one tag name to a tag string: names are joined by ',', and a name
  * holding a comma, a double quote or a blank (space, tab, CR, LF) is quoted
@@ -38,13 +40,20 @@ void pod_tags_slugify(const char *name, size_t len, StrBuf *slug);
  * more than the highest number already used with that base. {0} is empty.
  */
 typedef struct PodSlugs {
-	StrMap used;    /* slug -> 1 */
+	/* every slug given, end to end, each followed by a NUL: about 20 bytes a tag with the index */
+	StrBuf arena;
+	size_t *starts; /* slug i begins at arena.data + starts[i] */
+	size_t count, cap;
+	uint32_t *slots; /* open addressing over the slugs given: i + 1, 0 for none */
+	size_t slot_count;
 	StrMap highest; /* base -> highest N used in "base_N" */
 	StrBuf full;
 } PodSlugs;
 
 /* The next tag's slug, in slug (reset first). */
 void pod_slugs_next(PodSlugs *slugs, const char *name, size_t len, StrBuf *slug);
+/* The slug given by the i-th call of pod_slugs_next, valid until pod_slugs_free. */
+const char *pod_slugs_at(const PodSlugs *slugs, size_t i, size_t *len);
 void pod_slugs_free(PodSlugs *slugs);
 
 #endif

@@ -235,7 +235,9 @@ PHASES = ("loading", "tags", "content types", "integrity", "commit", "after comm
 _TAGS = re.compile(r"^debug: .*(SELECT id FROM [`\"](video_video|recorder_recorder)[`\"] ORDER BY id|"
                    r"tagulous_video_tags|tagulous_recorder_tags)|^  (video|recorder)_tagging_tag_2_tagulous ")
 _CONTENT_TYPES = re.compile(r"^debug: .*FROM django_content_type|content types")
-_INTEGRITY = re.compile(r"NOT EXISTS \(SELECT 1 FROM")
+# the import's anti-joins, or PostgreSQL's foreign keys validated as they are added back (which
+# spares them when no row dangles)
+_INTEGRITY = re.compile(r"NOT EXISTS \(SELECT 1 FROM|foreign keys set aside added back")
 _COMMIT = re.compile(r"^debug: \S+ COMMIT\b")
 _SUMMARY = re.compile(r"^table +read +inserted")
 

@@ -39,5 +39,6 @@ void test_strmap(void);
 void test_fuzz_regressions(void);
 void test_row_stream(void);
 void test_byte_channel(void);
+void test_spill(void);
 
 #endif

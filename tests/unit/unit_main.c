@@ -17,6 +17,7 @@ int main(void)
 	test_fuzz_regressions();
 	test_row_stream();
 	test_byte_channel();
+	test_spill();
 	printf("unit: %d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed ? 1 : 0;
 }
