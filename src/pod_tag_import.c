@@ -123,7 +123,11 @@ bool pod_tag_import_row(PodTagImport *ti, const JsonField *fields, size_t count,
 		log_error("table %s, row %" PRIu64 ": a tag string of more than 4 GB", ti->source->table, row);
 		return false;
 	}
-	RowHeader h = {strtoll(id->text, NULL, 10), row, names->type == JSON_STRING ? (uint32_t)names->len : 0};
+	RowHeader h;
+	memset(&h, 0, sizeof(h)); /* its padding is written too */
+	h.object_id = strtoll(id->text, NULL, 10);
+	h.row = row;
+	h.len = names->type == JSON_STRING ? (uint32_t)names->len : 0;
 	if (ti->row_count++ && h.object_id < ti->last_object_id)
 		ti->unsorted = true;
 	ti->last_object_id = h.object_id;
@@ -205,7 +209,10 @@ static bool take_object(Merge *m)
 	PodTagImport *ti = m->ti;
 	strlist_free(&m->names);
 	pod_tags_parse(m->text.data, m->text.len, &m->names);
-	ObjectHeader h = {m->row.object_id, (uint32_t)m->names.count};
+	ObjectHeader h;
+	memset(&h, 0, sizeof(h)); /* its padding is written too */
+	h.object_id = m->row.object_id;
+	h.names = (uint32_t)m->names.count;
 	if (!spill_write(&ti->objects, &h, sizeof(h)))
 		return false;
 	for (size_t n = 0; n < m->names.count; n++) {
